@@ -1,0 +1,227 @@
+"""Writes that touch several rows or need catalogue logic. Keyword-only, atomic, validated before saving."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from screening.rules import analytes
+
+from .models import (
+    AntidepressantTrial,
+    Clinic,
+    DosePeriod,
+    Fasting,
+    Intake,
+    LabReport,
+    LabResult,
+    LabSource,
+    Patient,
+    ScaleScore,
+)
+
+CANONICAL_PLACES = Decimal("0.000001")
+
+
+@dataclass(frozen=True)
+class LabEntry:
+    """One validated row of a lab panel, as reported."""
+
+    analyte: str
+    value: Decimal
+    unit: str
+    comparator: str = ""
+    reference_low: Decimal | None = None
+    reference_high: Decimal | None = None
+    loinc: str = ""
+    note: str = ""
+    source_identifier: str = ""
+
+
+def canonical_value(analyte_key: str, value: Decimal, unit: str) -> Decimal:
+    converted = analytes.to_canonical(analyte_key, float(value), unit)
+    return Decimal(str(converted)).quantize(CANONICAL_PLACES)
+
+
+def register_patient(*, clinic: Clinic, created_by, **fields) -> Patient:
+    """Create a patient in ``clinic`` with an empty intake."""
+    with transaction.atomic():
+        patient = Patient(clinic=clinic, created_by=created_by, **fields)
+        patient.full_clean()
+        patient.save()
+        Intake.objects.create(patient=patient)
+    return patient
+
+
+def record_lab_panel(
+    *,
+    patient: Patient,
+    entered_by,
+    collected_on: dt.date,
+    collected_at: dt.time | None = None,
+    fasting: str = Fasting.UNKNOWN,
+    laboratory: str = "",
+    entries: Iterable[LabEntry],
+    source: str = LabSource.MANUAL,
+) -> LabReport:
+    """Store a whole report, all or nothing. Entries must already have passed the entry gates."""
+    entries = list(entries)
+    if not entries:
+        raise ValueError("a lab panel needs at least one result")
+    with transaction.atomic():
+        report = LabReport(
+            patient=patient,
+            collected_on=collected_on,
+            collected_at=collected_at,
+            fasting=fasting,
+            laboratory=laboratory,
+            entered_by=entered_by,
+        )
+        report.full_clean()
+        report.save()
+        for entry in entries:
+            analyte = analytes.ANALYTES[entry.analyte]
+            result = LabResult(
+                patient=patient,
+                report=report,
+                analyte=entry.analyte,
+                loinc=entry.loinc or (analyte.loinc[0] if analyte.loinc else ""),
+                comparator=entry.comparator,
+                value=entry.value,
+                unit=entry.unit,
+                value_canonical=canonical_value(entry.analyte, entry.value, entry.unit),
+                canonical_unit=analyte.canonical_unit,
+                collected_on=collected_on,
+                collected_at=collected_at,
+                fasting=fasting,
+                reference_low=entry.reference_low,
+                reference_high=entry.reference_high,
+                laboratory=laboratory,
+                note=entry.note,
+                source=source,
+                source_identifier=entry.source_identifier,
+                entered_by=entered_by,
+            )
+            result.full_clean()
+            result.save()
+    return report
+
+
+def start_trial(
+    *,
+    patient: Patient,
+    drug: str,
+    daily_dose_mg: Decimal,
+    start: dt.date,
+    end: dt.date | None = None,
+    drug_other: str = "",
+    adherence: str = "unknown",
+    outcome: str = "",
+    improvement_pct: int | None = None,
+    reason_stopped: str = "",
+    side_effects: str = "",
+) -> AntidepressantTrial:
+    with transaction.atomic():
+        trial = AntidepressantTrial(
+            patient=patient,
+            drug=drug,
+            drug_other=drug_other,
+            adherence=adherence,
+            outcome=outcome,
+            improvement_pct=improvement_pct,
+            reason_stopped=reason_stopped,
+            side_effects=side_effects,
+        )
+        trial.full_clean()
+        trial.save()
+        period = DosePeriod(trial=trial, daily_dose_mg=daily_dose_mg, start=start, end=end)
+        period.full_clean()
+        period.save()
+    return trial
+
+
+def change_trial_dose(*, trial: AntidepressantTrial, daily_dose_mg: Decimal, start: dt.date) -> DosePeriod:
+    """Close the current dose period the day before ``start`` and open a new one; history is kept."""
+    with transaction.atomic():
+        current = trial.dose_periods.select_for_update().order_by("-start", "-pk").first()
+        if current is None or current.end is not None:
+            raise ValueError("only an ongoing trial can change dose")
+        if start <= current.start:
+            raise ValueError("a dose change must come after the current dose started")
+        current.end = start - dt.timedelta(days=1)
+        current.full_clean()
+        current.save(update_fields=["end"])
+        period = DosePeriod(trial=trial, daily_dose_mg=daily_dose_mg, start=start)
+        period.full_clean()
+        period.save()
+    return period
+
+
+def end_trial(
+    *,
+    trial: AntidepressantTrial,
+    end: dt.date,
+    outcome: str,
+    adherence: str,
+    improvement_pct: int | None = None,
+    reason_stopped: str = "",
+    side_effects: str = "",
+) -> AntidepressantTrial:
+    with transaction.atomic():
+        current = trial.dose_periods.select_for_update().order_by("-start", "-pk").first()
+        if current is None or current.end is not None:
+            raise ValueError("this trial has already ended")
+        current.end = end
+        current.full_clean()
+        current.save(update_fields=["end"])
+        trial.outcome = outcome
+        trial.adherence = adherence
+        trial.improvement_pct = improvement_pct
+        trial.reason_stopped = reason_stopped
+        trial.side_effects = side_effects
+        trial.full_clean()
+        trial.save()
+    return trial
+
+
+def record_scale_score(
+    *,
+    patient: Patient,
+    instrument: str,
+    administered_on: dt.date,
+    items: list[int] | None = None,
+    total: int | None = None,
+    difficulty: int | None = None,
+    entered_by=None,
+    source: str = LabSource.MANUAL,
+    source_identifier: str = "",
+) -> ScaleScore:
+    """Store a PHQ-9 or EPDS. With items, the total is their sum; a bare total is kept as total-only."""
+    expected = ScaleScore.ITEM_COUNT[instrument]
+    if items:
+        if len(items) != expected or any(not 0 <= item <= 3 for item in items):
+            raise ValueError(f"{instrument} needs {expected} item answers from 0 to 3")
+        total, total_only = sum(items), False
+    else:
+        if total is None:
+            raise ValueError("a score needs item answers or a total")
+        total_only = True
+    score = ScaleScore(
+        patient=patient,
+        instrument=instrument,
+        administered_on=administered_on,
+        items=list(items or []),
+        difficulty=difficulty if instrument == ScaleScore.Instrument.PHQ9 else None,
+        total=total,
+        total_only=total_only,
+        entered_by=entered_by,
+        source=source,
+        source_identifier=source_identifier,
+    )
+    score.full_clean()
+    score.save()
+    return score

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .. import presenters, services
+from ..access import clinics_for, get_patient_for_user, patients_for
+from ..forms import IntakeForm, PatientForm, PatientSearchForm
+
+PAGE_SIZE = 25
+
+
+@require_GET
+def patient_list(request):
+    form = PatientSearchForm(request.GET or None)
+    patients = patients_for(request.user).select_related("clinic")
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    if query:
+        for term in query.split():
+            patients = patients.filter(
+                Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(mrn__icontains=term)
+            )
+    page = Paginator(patients.order_by("family_name", "given_name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "patients/list.html",
+        {"form": form, "page": page, "query": query, "clinics": list(clinics_for(request.user))},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def patient_create(request, clinic_code):
+    clinic = get_object_or_404(clinics_for(request.user), code=clinic_code)
+    form = PatientForm(request.POST or None, clinic=clinic)
+    if request.method == "POST" and form.is_valid():
+        patient = services.register_patient(clinic=clinic, created_by=request.user, **form.cleaned_data)
+        messages.success(request, "Patient registered. Record the intake next.")
+        return redirect("patients:intake", code=patient.code)
+    return render(request, "patients/form.html", {"form": form, "title": f"New patient — {clinic.name}"})
+
+
+@require_GET
+def patient_detail(request, code):
+    patient = get_patient_for_user(request.user, code)
+    return render(request, "patients/detail.html", presenters.patient_page(patient))
+
+
+@require_http_methods(["GET", "POST"])
+def patient_edit(request, code):
+    patient = get_patient_for_user(request.user, code)
+    form = PatientForm(request.POST or None, instance=patient, clinic=patient.clinic)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Patient details saved.")
+        return redirect(patient)
+    return render(request, "patients/form.html", {"form": form, "patient": patient, "title": "Edit patient"})
+
+
+@require_http_methods(["GET", "POST"])
+def intake_edit(request, code):
+    patient = get_patient_for_user(request.user, code)
+    form = IntakeForm(request.POST or None, instance=patient.intake)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Intake saved.")
+        return redirect(patient)
+    return render(request, "patients/form.html", {"form": form, "patient": patient, "title": "Intake"})

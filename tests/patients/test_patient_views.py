@@ -1,0 +1,190 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from patients.models import Intake, Patient
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def patient_urls(patient):
+    return [
+        reverse("patients:detail", args=[patient.code]),
+        reverse("patients:edit", args=[patient.code]),
+        reverse("patients:intake", args=[patient.code]),
+        reverse("patients:lab_panel", args=[patient.code]),
+    ]
+
+
+class TestAccess:
+    def test_anonymous_is_redirected_to_login(self, client, patient, clinic):
+        for url in [*patient_urls(patient), reverse("patients:list"), reverse("patients:create", args=[clinic.code])]:
+            response = client.get(url)
+            assert response.status_code == 302, url
+            assert response["Location"].startswith(reverse("login")), url
+
+    def test_other_clinic_gets_404(self, client_for, stranger, patient, clinic):
+        client = client_for(stranger)
+        for url in [*patient_urls(patient), reverse("patients:create", args=[clinic.code])]:
+            assert client.get(url).status_code == 404, url
+        for url in [*patient_urls(patient)[1:], reverse("patients:create", args=[clinic.code])]:
+            assert client.post(url, {}).status_code == 404, url
+
+    def test_wrong_method_gets_405(self, client_for, clinician, patient):
+        client = client_for(clinician)
+        assert client.post(reverse("patients:list")).status_code == 405
+        assert client.post(reverse("patients:detail", args=[patient.code])).status_code == 405
+        for url in patient_urls(patient)[1:]:
+            assert client.put(url).status_code == 405, url
+
+    def test_patient_list_shows_only_own_clinic(self, client_for, clinician, patient, other_clinic):
+        factories.make_patient(clinic=other_clinic, family_name="Elsewhere")
+        response = client_for(clinician).get(reverse("patients:list"))
+        assert response.status_code == 200
+        assert patient.family_name in response.text
+        assert "Elsewhere" not in response.text
+
+
+class TestPatientList:
+    def test_searches_by_name_and_mrn(self, client_for, clinician, clinic):
+        factories.make_patient(clinic=clinic, family_name="Okafor", mrn="A-100")
+        factories.make_patient(clinic=clinic, family_name="Lindqvist", mrn="B-200")
+        client = client_for(clinician)
+        by_name = client.get(reverse("patients:list"), {"q": "okaf"}).text
+        assert "Okafor" in by_name and "Lindqvist" not in by_name
+        by_mrn = client.get(reverse("patients:list"), {"q": "B-200"}).text
+        assert "Lindqvist" in by_mrn and "Okafor" not in by_mrn
+
+    def test_paginates(self, client_for, clinician, clinic):
+        for i in range(30):
+            factories.make_patient(clinic=clinic, family_name=f"Person{i:02d}")
+        client = client_for(clinician)
+        first = client.get(reverse("patients:list")).text
+        second = client.get(reverse("patients:list"), {"page": 2}).text
+        assert "Person00" in first and "Person29" not in first
+        assert "Person29" in second
+
+    @pytest.mark.parametrize("count", [5, 50])
+    def test_runs_a_fixed_number_of_queries(self, client_for, clinician, clinic, django_assert_max_num_queries, count):
+        for i in range(count):
+            factories.make_patient(clinic=clinic, family_name=f"Person{i:02d}")
+        client = client_for(clinician)
+        with django_assert_max_num_queries(9):  # session, user, count, page, clinics + session save
+            response = client.get(reverse("patients:list"))
+        assert response.status_code == 200
+
+
+class TestRegisterPatient:
+    def valid(self, **overrides):
+        data = {
+            "mrn": "MRN-1",
+            "given_name": "Zoë",
+            "family_name": "O'Brien-Nguyễn",
+            "birth_date": "1975-03-04",
+            "sex": "female",
+            "ancestry": "europid",
+            "pregnancy_status": "not_pregnant",
+        }
+        data.update(overrides)
+        return data
+
+    def test_registers_patient_in_the_users_clinic_with_an_intake(self, client_for, clinician, clinic):
+        response = client_for(clinician).post(reverse("patients:create", args=[clinic.code]), self.valid())
+        patient = Patient.objects.get(mrn="MRN-1")
+        assert response.status_code == 302
+        assert response["Location"] == reverse("patients:intake", args=[patient.code])
+        assert patient.clinic == clinic
+        assert Intake.objects.filter(patient=patient).exists()
+
+    def test_stores_names_nfc_normalised(self, client_for, clinician, clinic):
+        decomposed = "Zoe\u0308"
+        client_for(clinician).post(reverse("patients:create", args=[clinic.code]), self.valid(given_name=decomposed))
+        assert Patient.objects.get(mrn="MRN-1").given_name == "Zo\u00eb"
+
+    def test_refuses_control_characters(self, client_for, clinician, clinic):
+        response = client_for(clinician).post(
+            reverse("patients:create", args=[clinic.code]), self.valid(family_name="Bad\x07Name")
+        )
+        assert response.status_code == 200
+        assert response.context["form"].has_error("family_name", "control_characters")
+        assert not Patient.objects.exists()
+
+    def test_refuses_duplicate_mrn_in_clinic_and_keeps_typed_values(self, client_for, clinician, clinic):
+        factories.make_patient(clinic=clinic, mrn="MRN-1")
+        response = client_for(clinician).post(reverse("patients:create", args=[clinic.code]), self.valid())
+        form = response.context["form"]
+        assert form.has_error("mrn", "duplicate_mrn")
+        assert "O&#x27;Brien-Nguyễn" in response.text or "O&#39;Brien-Nguyễn" in response.text
+
+    def test_same_mrn_allowed_in_another_clinic(self, client_for, clinician, clinic, other_clinic):
+        factories.make_patient(clinic=other_clinic, mrn="MRN-1")
+        response = client_for(clinician).post(reverse("patients:create", args=[clinic.code]), self.valid())
+        assert response.status_code == 302
+
+    def test_posted_clinic_field_is_ignored(self, client_for, clinician, clinic, other_clinic):
+        data = self.valid(clinic=other_clinic.pk)
+        client_for(clinician).post(reverse("patients:create", args=[clinic.code]), data)
+        assert Patient.objects.get(mrn="MRN-1").clinic == clinic
+
+    @pytest.mark.parametrize(
+        ("overrides", "field", "code"),
+        [
+            ({"birth_date": "2999-01-01"}, "birth_date", "future_date"),
+            ({"delivery_date": "2999-01-01"}, "delivery_date", "future_date"),
+            ({"sex": "male", "pregnancy_status": "pregnant"}, "pregnancy_status", "sex_mismatch"),
+            ({"delivery_date": "1970-01-01"}, "delivery_date", "before_birth"),
+        ],
+        ids=["future-birth", "future-delivery", "male-pregnant", "delivery-before-birth"],
+    )
+    def test_refuses_bad_dates_with_field_errors(self, client_for, clinician, clinic, overrides, field, code):
+        response = client_for(clinician).post(reverse("patients:create", args=[clinic.code]), self.valid(**overrides))
+        assert response.status_code == 200
+        assert response.context["form"].has_error(field, code)
+        assert not Patient.objects.exists()
+
+
+class TestEditAndIntake:
+    def test_edits_patient(self, client_for, clinician, patient):
+        data = {
+            "mrn": patient.mrn,
+            "given_name": "Robin",
+            "family_name": patient.family_name,
+            "birth_date": "1980-05-02",
+            "sex": "female",
+            "ancestry": "south_asian",
+            "pregnancy_status": "not_pregnant",
+        }
+        response = client_for(clinician).post(reverse("patients:edit", args=[patient.code]), data)
+        assert response.status_code == 302
+        patient.refresh_from_db()
+        assert (patient.given_name, patient.ancestry) == ("Robin", "south_asian")
+
+    def test_saves_intake(self, client_for, clinician, patient):
+        data = {
+            "episode_onset": "2025-01-15",
+            "episode_severity": "moderate",
+            "conditions": ["anxiety", "hypertension"],
+            "sleep_hours": "6.5",
+            "exercise_minutes_per_week": "90",
+            "alcohol_units_per_week": "4",
+            "smoking": "never",
+        }
+        response = client_for(clinician).post(reverse("patients:intake", args=[patient.code]), data)
+        assert response.status_code == 302
+        intake = Intake.objects.get(patient=patient)
+        assert intake.episode_onset == dt.date(2025, 1, 15)
+        assert intake.conditions == ["anxiety", "hypertension"]
+
+    @pytest.mark.parametrize("value", ["NaN", "inf", "6,5", "1e1", "-3", "abc"])
+    def test_intake_refuses_malformed_numbers(self, client_for, clinician, patient, value):
+        response = client_for(clinician).post(reverse("patients:intake", args=[patient.code]), {"sleep_hours": value})
+        assert response.status_code == 200
+        assert response.context["form"].errors["sleep_hours"]
+        assert Intake.objects.get(patient=patient).sleep_hours is None
+
+    def test_patient_page_shows_intake(self, client_for, clinician, patient):
+        response = client_for(clinician).get(reverse("patients:detail", args=[patient.code]))
+        assert response.status_code == 200
+        assert patient.full_name in response.text
