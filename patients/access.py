@@ -7,6 +7,7 @@ clinic is a 404, never a 403 that would confirm the record exists.
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from .models import Clinic, Patient
@@ -24,5 +25,13 @@ def patients_for(user) -> QuerySet[Patient]:
     return Patient.objects.filter(clinic__memberships__user=user)
 
 
-def get_patient_for_user(user, code) -> Patient:
-    return get_object_or_404(patients_for(user).select_related("clinic"), code=code)
+def get_patient_for_user(user, code, *, queryset: QuerySet[Patient] | None = None) -> Patient:
+    """The patient with this code if the user works in its clinic, else 404.
+
+    ``queryset`` may add select_related/prefetch_related; it is always narrowed to the user's clinics.
+    """
+    if not user.is_authenticated:
+        raise Http404
+    # One membership per (user, clinic) is a database constraint, so this join never duplicates rows.
+    patients = (queryset if queryset is not None else Patient.objects.all()).filter(clinic__memberships__user=user)
+    return get_object_or_404(patients.select_related("clinic"), code=code)

@@ -13,6 +13,7 @@ from screening.rules import analytes
 
 from .models import (
     AntidepressantTrial,
+    Augmentation,
     Clinic,
     DosePeriod,
     Fasting,
@@ -20,7 +21,11 @@ from .models import (
     LabReport,
     LabResult,
     LabSource,
+    Measurement,
+    Medicine,
+    OtherTreatment,
     Patient,
+    PsychotherapyCourse,
     ScaleScore,
 )
 
@@ -89,7 +94,7 @@ def record_lab_panel(
                 patient=patient,
                 report=report,
                 analyte=entry.analyte,
-                loinc=entry.loinc or (analyte.loinc[0] if analyte.loinc else ""),
+                loinc=entry.loinc or analytes.loinc_for(entry.analyte, entry.unit),
                 comparator=entry.comparator,
                 value=entry.value,
                 unit=entry.unit,
@@ -225,3 +230,154 @@ def record_scale_score(
     score.full_clean()
     score.save()
     return score
+
+
+def add_augmentation(
+    *,
+    patient: Patient,
+    strategy: str,
+    drug: str,
+    start: dt.date,
+    drug_other: str = "",
+    daily_dose_mg: Decimal | None = None,
+    end: dt.date | None = None,
+    outcome: str = "",
+    notes: str = "",
+) -> Augmentation:
+    """Record an augmentation course (lithium, T3, an antipsychotic, a second antidepressant or other)."""
+    with transaction.atomic():
+        augmentation = Augmentation(
+            patient=patient,
+            strategy=strategy,
+            drug=drug,
+            drug_other=drug_other,
+            daily_dose_mg=daily_dose_mg,
+            start=start,
+            end=end,
+            outcome=outcome,
+            notes=notes,
+        )
+        augmentation.full_clean()
+        augmentation.save()
+    return augmentation
+
+
+def add_other_treatment(
+    *,
+    patient: Patient,
+    kind: str,
+    start: dt.date,
+    laterality: str = "",
+    end: dt.date | None = None,
+    sessions: int | None = None,
+    outcome: str = "",
+    notes: str = "",
+) -> OtherTreatment:
+    """Record an ECT, rTMS, esketamine or ketamine course. Laterality is recorded for ECT only."""
+    with transaction.atomic():
+        treatment = OtherTreatment(
+            patient=patient,
+            kind=kind,
+            laterality=laterality,
+            start=start,
+            end=end,
+            sessions=sessions,
+            outcome=outcome,
+            notes=notes,
+        )
+        treatment.full_clean()
+        treatment.save()
+    return treatment
+
+
+def add_medicine(
+    *,
+    patient: Patient,
+    kind: str,
+    name: str,
+    name_other: str = "",
+    daily_dose_mg: Decimal | None = None,
+    dose_text: str = "",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    last_taken: dt.date | None = None,
+    notes: str = "",
+) -> Medicine:
+    """Record a medicine or supplement other than an antidepressant trial."""
+    with transaction.atomic():
+        medicine = Medicine(
+            patient=patient,
+            kind=kind,
+            name=name,
+            name_other=name_other,
+            daily_dose_mg=daily_dose_mg,
+            dose_text=dose_text,
+            start=start,
+            end=end,
+            last_taken=last_taken,
+            notes=notes,
+        )
+        medicine.full_clean()
+        medicine.save()
+    return medicine
+
+
+def end_medicine(*, medicine: Medicine, end: dt.date) -> Medicine:
+    """Set the end date of a medicine or supplement."""
+    with transaction.atomic():
+        medicine.end = end
+        medicine.full_clean()
+        medicine.save(update_fields=["end"])
+    return medicine
+
+
+def record_measurement(
+    *,
+    patient: Patient,
+    measured_on: dt.date,
+    height_cm: Decimal | None = None,
+    weight_kg: Decimal | None = None,
+    waist_cm: Decimal | None = None,
+    systolic: int | None = None,
+    diastolic: int | None = None,
+) -> Measurement:
+    """Record body measurements and blood pressure taken on one day (values already past the entry gates)."""
+    with transaction.atomic():
+        measurement = Measurement(
+            patient=patient,
+            measured_on=measured_on,
+            height_cm=height_cm,
+            weight_kg=weight_kg,
+            waist_cm=waist_cm,
+            systolic=systolic,
+            diastolic=diastolic,
+        )
+        measurement.full_clean()
+        measurement.save()
+    return measurement
+
+
+def add_psychotherapy_course(
+    *,
+    patient: Patient,
+    modality: str,
+    modality_other: str = "",
+    approximate_sessions: int | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    notes: str = "",
+) -> PsychotherapyCourse:
+    """Record a course of psychotherapy."""
+    with transaction.atomic():
+        course = PsychotherapyCourse(
+            patient=patient,
+            modality=modality,
+            modality_other=modality_other,
+            approximate_sessions=approximate_sessions,
+            start=start,
+            end=end,
+            notes=notes,
+        )
+        course.full_clean()
+        course.save()
+    return course

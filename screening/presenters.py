@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .rules import RULES
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .rules import RULES, Finding, ScreeningResult
 from .rules.base import Rule
 from .rules.result import CATEGORY_ORDER, Category
 
@@ -25,3 +28,36 @@ def rule_catalogue_groups() -> list[tuple[str, list[Rule]]]:
         if rules:
             groups.append((CATEGORY_LABELS[category], rules))
     return groups
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    category: Category
+    label: str
+    findings: list[Finding]
+
+
+def findings_by_category(findings: Iterable[Finding]) -> list[FindingGroup]:
+    """Findings grouped in display order (safety first), keeping the engine's severity order inside groups."""
+    grouped: dict[Category, list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault(finding.category, []).append(finding)
+    return [
+        FindingGroup(category, CATEGORY_LABELS[category], grouped[category])
+        for category in CATEGORY_ORDER
+        if category in grouped
+    ]
+
+
+def screening_context(result: ScreeningResult) -> dict:
+    """Template context for a screening result (live or recorded)."""
+    rules = {rule.id: rule for rule in RULES}
+    return {
+        "result": result,
+        "finding_groups": findings_by_category(result.findings),
+        "safety_findings": result.findings_in(Category.SAFETY),
+        "not_evaluable": [(item, rules.get(item.rule_id)) for item in result.not_evaluable],
+        "trd": result.trd,
+        "phq9": result.phq9,
+        "epds": result.epds,
+    }

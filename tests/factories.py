@@ -51,3 +51,49 @@ def add_labs(patient: Patient, *rows: tuple, collected_on: dt.date, fasting: str
     return services.record_lab_panel(
         patient=patient, entered_by=None, collected_on=collected_on, fasting=fasting, entries=entries, **kwargs
     )
+
+
+def make_trial(patient: Patient, **overrides: Any):
+    """An ongoing sertraline trial from 2025-01-10 at 50 mg unless overridden (through ``start_trial``)."""
+    fields: dict[str, Any] = {"drug": "sertraline", "daily_dose_mg": Decimal("50"), "start": dt.date(2025, 1, 10)}
+    fields.update(overrides)
+    return services.start_trial(patient=patient, **fields)
+
+
+def make_scale_score(patient: Patient, *, instrument: str = "phq9", **overrides: Any):
+    """A PHQ-9 (or EPDS) with every item answered 1 unless ``items`` or a bare ``total`` is given."""
+    fields: dict[str, Any] = {"administered_on": dt.date(2025, 3, 1)}
+    fields.update(overrides)
+    if "items" not in fields and "total" not in fields:
+        fields["items"] = [1] * (9 if instrument == "phq9" else 10)
+    return services.record_scale_score(patient=patient, instrument=instrument, **fields)
+
+
+def make_augmentation(patient: Patient, **overrides: Any):
+    fields: dict[str, Any] = {"strategy": "lithium", "drug": "lithium", "start": dt.date(2025, 2, 1)}
+    fields.update(overrides)
+    return services.add_augmentation(patient=patient, **fields)
+
+
+def make_other_treatment(patient: Patient, **overrides: Any):
+    fields: dict[str, Any] = {"kind": "ect", "laterality": "unilateral", "start": dt.date(2025, 4, 1)}
+    fields.update(overrides)
+    return services.add_other_treatment(patient=patient, **fields)
+
+
+def make_medicine(patient: Patient, **overrides: Any):
+    fields: dict[str, Any] = {"kind": "medicine", "name": "metformin", "start": dt.date(2024, 6, 1)}
+    fields.update(overrides)
+    return services.add_medicine(patient=patient, **fields)
+
+
+def make_measurement(patient: Patient, **overrides: Any):
+    fields: dict[str, Any] = {"measured_on": dt.date(2025, 3, 1), "weight_kg": Decimal("70.0")}
+    fields.update(overrides)
+    return services.record_measurement(patient=patient, **fields)
+
+
+def make_psychotherapy(patient: Patient, **overrides: Any):
+    fields: dict[str, Any] = {"modality": "cbt", "approximate_sessions": 12, "start": dt.date(2023, 1, 1)}
+    fields.update(overrides)
+    return services.add_psychotherapy_course(patient=patient, **fields)

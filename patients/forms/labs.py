@@ -89,7 +89,7 @@ class LabPanelForm(CleanTextMixin, forms.Form):
             )
             self.fields[f"{key}-unit"] = forms.ChoiceField(
                 label=f"{name} unit",
-                choices=[(unit, unit) for unit in analyte.units],
+                choices=[(unit, analytes.unit_label(unit)) for unit in analyte.units],
                 required=False,
                 initial=analyte.canonical_unit,
             )

@@ -6,9 +6,14 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from screening.presenters import screening_context
+from screening.services import screen_patient
+from screening.snapshots import with_snapshot_data
+
 from .. import presenters, services
 from ..access import clinics_for, get_patient_for_user, patients_for
 from ..forms import IntakeForm, PatientForm, PatientSearchForm
+from ..models import Patient
 
 PAGE_SIZE = 25
 
@@ -44,8 +49,10 @@ def patient_create(request, clinic_code):
 
 @require_GET
 def patient_detail(request, code):
-    patient = get_patient_for_user(request.user, code)
-    return render(request, "patients/detail.html", presenters.patient_page(patient))
+    patient = get_patient_for_user(request.user, code, queryset=with_snapshot_data(Patient.objects.all()))
+    context = presenters.patient_page(patient)
+    context.update(screening_context(screen_patient(patient)))
+    return render(request, "patients/detail.html", context)
 
 
 @require_http_methods(["GET", "POST"])

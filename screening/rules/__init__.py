@@ -10,8 +10,8 @@ from .result import Category, Finding, Level, NotEvaluable, ScreeningResult
 
 __all__ = [
     "RULES",
-    "RULES_BY_ID",
     "RULESET_VERSION",
+    "RULES_BY_ID",
     "Category",
     "Finding",
     "Level",

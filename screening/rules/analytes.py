@@ -41,6 +41,7 @@ __all__ = [
     "find_analyte",
     "format_value",
     "from_canonical",
+    "loinc_for",
     "loinc_implies_fasting",
     "normalise_unit",
     "plausible_range",
@@ -185,7 +186,7 @@ _CATALOGUE: tuple[Analyte, ...] = (
         aliases=("triglyceride", "tg", "trig", "trigs"),
         # mmol/L = mg/dL x 0.01129 (/ 88.5); section 3.3 converts "TG x 88.5", the factor used both ways.
         units=(UnitSpec("mmol/L", multiply=88.5),),
-        sentence_name="triglycerides",
+        sentence_name="triglyceride",  # "1.7 is not a plausible triglyceride in mg/dL" (LOINC's singular)
     ),
     _analyte(
         "hdl",
@@ -588,6 +589,22 @@ def find_analyte(code_or_alias: str) -> Analyte | None:
     if not text:
         return None
     return _BY_LOINC.get(text) or _BY_ALIAS.get(_squash(text))
+
+
+# Section 9 gives molar codes beside the mass codes; a result reported in a molar unit carries the molar code.
+_LOINC_BY_UNIT = {
+    ("hba1c", "mmol/mol"): "59261-8",  # HbA1c by IFCC protocol
+    ("b12", "pmol/L"): "14685-3",  # cobalamin [Moles/volume]
+    ("magnesium", "mmol/L"): "2601-3",  # magnesium [Moles/volume]
+    ("magnesium", "mEq/L"): "2601-3",
+}
+
+
+def loinc_for(key: str, unit: str) -> str:
+    """The section 9 LOINC code for a result reported in ``unit``: the molar or IFCC code where section 9 has
+    one for that unit, else the analyte's preferred code ("" for the omega-3 index, which has none)."""
+    analyte = _analyte_for(key)
+    return _LOINC_BY_UNIT.get((key, normalise_unit(unit))) or (analyte.loinc[0] if analyte.loinc else "")
 
 
 def loinc_implies_fasting(code: str) -> bool:

@@ -270,6 +270,7 @@ class Hit:
     detail: str
     threshold: str
     values: tuple[UsedValue, ...] = ()
+    message: str = ""  # the rule's message with its <placeholders> filled, for rules that have them
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from .result import Category, Level, UsedValue
 from .snapshot import LabValue
 
 BASELINE_WINDOW_MONTHS = threshold("BASELINE_WINDOW_MONTHS", 12, "mo")  # [design] (section 11.5)
+_WINDOW_TEXT = f"{int(BASELINE_WINDOW_MONTHS.value)} months"
 
 
 def _window_start(ctx: Context) -> dt.date:
@@ -50,7 +51,7 @@ def _check_no_glycaemia(rule: Rule, ctx: Context):
     return Hit(
         title=f"No HbA1c or fasting glucose since {start.isoformat()}",
         detail=detail,
-        threshold=f"no HbA1c or fasting glucose in the last {BASELINE_WINDOW_MONTHS}",
+        threshold=f"no HbA1c or fasting glucose in the last {_WINDOW_TEXT}",
         values=tuple(values),
     )
 
@@ -66,7 +67,7 @@ def _check_no_tsh(rule: Rule, ctx: Context):
     return Hit(
         title=f"No TSH since {start.isoformat()}",
         detail=detail,
-        threshold=f"no TSH in the last {BASELINE_WINDOW_MONTHS}",
+        threshold=f"no TSH in the last {_WINDOW_TEXT}",
         values=(used(older[0], "TSH", unit="m[IU]/L"),) if older else (),
     )
 
@@ -88,9 +89,10 @@ def _check_baseline_panel(rule: Rule, ctx: Context):
     if older:
         detail += " Older results: " + "; ".join(f"{ctx.labs.name(k)} {lab_text(lab)}" for k, lab in older) + "."
     return Hit(
-        title=f"Baseline results missing in the last 12 months: {names}",
+        message=rule.message.replace("<list>", names),
+        title=f"Baseline results missing in the last {_WINDOW_TEXT}: {names}",
         detail=detail,
-        threshold=f"any of {len(BASELINE_PANEL)} baseline results absent in the last {BASELINE_WINDOW_MONTHS}",
+        threshold=f"any of {len(BASELINE_PANEL)} baseline results absent in the last {_WINDOW_TEXT}",
         values=(),
     )
 
@@ -190,12 +192,13 @@ def _check_antipsychotic_monitoring(rule: Rule, ctx: Context):
         return None
     name = drug_display(drug)
     return Hit(
+        message=rule.message.replace("<items>", ", ".join(overdue)),
         title=f"Antipsychotic metabolic monitoring overdue: {', '.join(overdue)}",
         detail=(
             f"{name} started on {start.isoformat()}; by the ADA/APA 2004 schedule (2-week tolerance) these items are "
             f"overdue: {'; '.join(details)}."
         ),
-        threshold=f"schedule item overdue by > {MONITORING_TOLERANCE_DAYS}",
+        threshold=f"schedule item overdue by > {int(MONITORING_TOLERANCE_DAYS.value)} days",
         values=(UsedValue(label=f"{name} started", value=None, unit="", date=start),),
     )
 

@@ -12,7 +12,7 @@ from .result import CATEGORY_ORDER, LEVEL_RANK, Finding, NotEvaluable, Screening
 from .scales import summarise_epds, summarise_phq9
 from .snapshot import Snapshot
 
-_ANALYTE_NAMES = {key: analyte.name for key, analyte in ANALYTES.items()}
+_ANALYTE_NAMES = {key: analyte.in_sentence for key, analyte in ANALYTES.items()}
 
 
 def run_rules(
@@ -57,7 +57,7 @@ def _finding(rule: Rule, hit: Hit) -> Finding:
         severity=rule.severity,
         title=hit.title,
         detail=hit.detail,
-        message=rule.message,
+        message=hit.message or rule.message,
         values=hit.values,
         threshold=hit.threshold,
         rationale=rule.rationale,

@@ -102,6 +102,14 @@ def _latest_pair(days: list[dt.date], gap_days: int) -> tuple[dt.date, dt.date] 
     return None
 
 
+def _undecided_text(labs: list[LabValue]) -> str:
+    if len(labs) > 1:
+        shown = " and ".join(lab_text(lab, with_date=False) for lab in labs)
+        return f"conflicting hs-CRP results on {labs[0].collected.isoformat()}: {shown}"
+    band = f"{HSCRP_HIGH_MG_L} < hs-CRP <= {HSCRP_ACUTE_MG_L}"
+    return f"hs-CRP reported as {lab_text(labs[0])} cannot be placed in the range {band}"
+
+
 def _check_persistent(rule: Rule, ctx: Context):
     start = months_before(ctx.as_of, HSCRP_PERSISTENT_MONTHS)
     results = ctx.labs.within("hscrp", start)
@@ -139,8 +147,7 @@ def _check_persistent(rule: Rule, ctx: Context):
         )
     undecided = [day for day in possible if status[day] is None]
     if _latest_pair(possible, gap) and undecided:
-        shown = ", ".join(" and ".join(lab_text(lab) for lab in by_day[day]) for day in undecided)
-        return Skip(f"hs-CRP {shown} cannot be placed in the range {HSCRP_HIGH_MG_L} < hs-CRP <= {HSCRP_ACUTE_MG_L}")
+        return Skip("; ".join(_undecided_text(by_day[day]) for day in undecided))
     unrepeated = [day for day in possible if not any(abs((day - other).days) >= gap for other in days)]
     if unrepeated:
         day = unrepeated[-1]

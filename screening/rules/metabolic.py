@@ -24,7 +24,7 @@ from .base import (
     threshold,
     used,
 )
-from .drugs import courses_of_class, drug_display, is_on_class
+from .drugs import Course, courses_of_class, drug_display, is_on_class
 from .result import Category, Level, UsedValue, format_number
 from .snapshot import Ancestry, LabValue, Measurement, Sex
 
@@ -149,7 +149,7 @@ def draw_is_fasting(ctx: Context, lab: LabValue) -> bool:
     )
 
 
-def ongoing_courses(ctx: Context, drug_class: str, day: dt.date | None = None) -> list[tuple[str, Any, Any]]:
+def ongoing_courses(ctx: Context, drug_class: str, day: dt.date | None = None) -> list[Course]:
     """Courses of a drug class (medicines, augmentations, trials) running on ``day`` (default ``as_of``)."""
     day = day or ctx.as_of
     return [
@@ -589,9 +589,9 @@ def _lab_component(
         return Component(name, None, pick.problem)
     met = compare(pick.lab, op, cut)
     if met is None:
-        return Component(name, None, f"{label} reported as {lab_text(pick.lab)} cannot be compared with {cut}")
+        return Component(name, None, f"{name} reported as {lab_text(pick.lab)} cannot be compared with {cut}")
     shown_op = op if met else {">=": "<", "<": ">="}[op]
-    return Component(name, met, f"{label} {lab_text(pick.lab)} {shown_op} {cut}", values)
+    return Component(name, met, f"{name} {lab_text(pick.lab)} {shown_op} {cut}", values)
 
 
 def _bp_component(ctx: Context) -> Component:

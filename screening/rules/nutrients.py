@@ -624,7 +624,9 @@ def _check_zinc_low(rule: Rule, ctx: Context) -> Outcome:
             candidates.append(("morning non-fasting", cell.morning_nonfasting))
     if "afternoon" in conditions:
         candidates.append(("afternoon", cell.afternoon))
-    below = _all(*(compare(lab, "<", cut) for _, cut in candidates))
+    outcomes = [compare(lab, "<", cut) for _, cut in candidates]
+    # Consensus, not AND: below every possible cut-off fires, below none does not, anything else is unknown.
+    below = True if all(o is True for o in outcomes) else False if all(o is False for o in outcomes) else None
     cut_list = " / ".join(f"{_th(cut)} ({name})" for name, cut in candidates)
     if below is None:
         reason = f"; {' and '.join(unknown)}" if unknown else ""

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .units import unit_label
+
 
 class Category(StrEnum):
     """Finding categories, as the clinical reference's preface maps rule-id prefixes to them."""
@@ -54,7 +56,7 @@ class UsedValue:
     @property
     def display(self) -> str:
         number = "" if self.value is None else f"{self.comparator}{format_number(self.value)}"
-        text = f"{self.label} {number} {self.unit}".strip()
+        text = f"{self.label} {number} {unit_label(self.unit)}".strip()
         if self.entered:
             text += f" (reported as {self.entered})"
         return text

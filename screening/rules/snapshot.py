@@ -102,6 +102,7 @@ class Medicine:
     start: dt.date | None = None
     end: dt.date | None = None
     daily_dose_mg: float | None = None
+    name_text: str = ""  # the name as written when ``name`` is "other"
 
     def active_on(self, day: dt.date) -> bool:
         return (self.start is None or self.start <= day) and (self.end is None or self.end >= day)
@@ -113,6 +114,7 @@ class Supplement:
     last_taken: dt.date | None = None
     start: dt.date | None = None
     end: dt.date | None = None
+    name_text: str = ""  # the name as written when ``name`` is "other"
 
 
 @dataclass(frozen=True, slots=True)

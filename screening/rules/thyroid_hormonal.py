@@ -165,7 +165,7 @@ class _Limit:
         return _cut_text(self.cut, lab, unit)
 
     def describe(self, lab: LabValue, unit: str) -> str:
-        """'laboratory upper limit 4.2 m[IU]/L' or 'default upper limit 4.5 m[IU]/L'."""
+        """'laboratory upper limit 4.2 mIU/L' or 'default upper limit 4.5 mIU/L'."""
         return f"{self.origin} {self.side} limit {self.value_text(lab, unit)}"
 
 
@@ -206,7 +206,8 @@ def _on_class(ctx: Context, drug_class: str, *days: dt.date) -> bool:
 
 
 def _exposure_note(ctx: Context, drug_class: str, days: tuple[dt.date, ...], sentence: str) -> str:
-    """' Lithium (lithium) is recorded; ...' when the patient was on ``drug_class`` on any of ``days``."""
+    """``sentence`` with the drug names filled in (' Opioid use is recorded (Oxycodone); ...') when the patient
+    took a drug of ``drug_class`` on any of ``days``; '' otherwise."""
     if not _on_class(ctx, drug_class, *days):
         return ""
     names = _drug_names(ctx, drug_class, *days)
@@ -301,7 +302,8 @@ def _thyroid_panel(ctx: Context) -> _Panel | Skip:
     freshness, on_lithium = _thyroid_freshness(ctx)
     pick = ctx.labs.latest("tsh", freshness)
     if not pick:
-        stale = on_lithium and ctx.labs.all("tsh")
+        tshs, oldest = ctx.labs.all("tsh"), freshness.oldest_allowed(ctx.as_of)
+        stale = on_lithium and bool(tshs) and oldest is not None and tshs[0].collected < oldest
         return Skip(pick.problem + (" (6-month window while on lithium)" if stale else ""))
     tsh = pick.lab
     ft4_pick, conflict = _paired_ft4(ctx, tsh, freshness)

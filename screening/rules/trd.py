@@ -458,6 +458,7 @@ def _check_inadequate_trials(rule: Rule, ctx: Context):
     texts = [f"{a.assessment.drug} {', '.join(a.adequacy_problems)}" for a in listed]
     count = len(listed)
     return Hit(
+        message=rule.message.replace("<trials>", "; ".join(texts)),
         title=f"{count} trial{'s' if count > 1 else ''} in the current episode "
         f"{'do' if count > 1 else 'does'} not meet adequacy criteria: {'; '.join(texts)}",
         detail=(f"Not counted as failures: {'; '.join(texts)}. Criteria: {_adequacy_text(ctx.options)}."),
@@ -486,6 +487,7 @@ def _check_msm(rule: Rule, ctx: Context):
     msm = trd.msm
     parts = " + ".join(f"{item.dimension} {item.category} {item.points}" for item in msm.items)
     return Hit(
+        message=rule.message.replace("<n>", str(msm.score)).replace("<mild/moderate/severe>", msm.band),
         title=f"Maudsley Staging Method score is {msm.score} ({msm.band})",
         detail=f"MSM {msm.score} ({msm.band}) = {parts}.",
         threshold="MSM bands: mild 3-6, moderate 7-10, severe 11-15",
@@ -586,7 +588,7 @@ TRD_04 = Rule(
 def _postpartum_epds(ctx: Context) -> Skip | tuple[ScaleScore, dt.date] | None:
     """None when not postpartum (delivery within 12 months); a Skip when no usable EPDS; else (EPDS, delivery)."""
     delivery = ctx.snapshot.patient.delivery_date
-    if delivery is None or not (months_before(ctx.as_of, int(POSTPARTUM_MONTHS.value)) < delivery <= ctx.as_of):
+    if delivery is None or not (months_before(ctx.as_of, int(POSTPARTUM_MONTHS.value)) <= delivery <= ctx.as_of):
         return None
     scores = scores_up_to(ctx.snapshot.epds, ctx.as_of)
     if not scores:

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from screening.rules.analytes import ANALYTES, to_canonical
+from screening.rules.analytes import ANALYTES, loinc_for, to_canonical
 from screening.rules.snapshot import (
     Comparator,
     DosePeriod,
@@ -57,7 +57,7 @@ def lab(
         collected=collected,
         entered_value=value,
         entered_unit=unit,
-        loinc=analyte.loinc[0] if analyte.loinc else "",
+        loinc=loinc_for(key, unit),
         comparator=Comparator(comparator) if comparator else None,
         reference_low=canonical(reference_low),
         reference_high=canonical(reference_high),

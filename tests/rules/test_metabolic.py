@@ -203,6 +203,10 @@ HOMA_CASES = [
     case("100 mg/dL x 10.125 / 405 = 2.5 -> flag", homa(fpg(100), ins(10.125)), {"META-03"}),
     case("5.0 mmol/L x 11.2 / 22.5 = 2.49 -> no flag", homa(fpg(5.0, "mmol/L"), ins(11.2))),
     case("5.0 mmol/L x 11.25 / 22.5 = 2.5 -> flag", homa(fpg(5.0, "mmol/L"), ins(11.25)), {"META-03"}),
+    case(
+        "5.0 mmol/L x 11.245 / 22.5 = 2.499 (Matthews mmol/L form, not the 18.016-converted 2.501) -> no flag",
+        homa(fpg(5.0, "mmol/L"), ins(11.245)),
+    ),
     case("insulin 67.5 pmol/L = 11.25 uIU/mL -> flag", homa(fpg(5.0, "mmol/L"), ins(67.5, "pmol/L")), {"META-03"}),
     case("insulin 67.2 pmol/L = 11.2 uIU/mL -> no flag", homa(fpg(5.0, "mmol/L"), ins(67.2, "pmol/L"))),
     case("cut-off 2.0: HOMA 1.98 -> no flag", homa(fpg(100), ins(8.0)), options=ScreeningOptions(homa_ir_cutoff=2.0)),
@@ -727,7 +731,8 @@ ADULT_HEIGHT = Measurement(D(2015, 3, 1), height_cm=170)
 
 def body(weight: float, *, weighed: dt.date = RECENT, ancestry: Ancestry = Ancestry.UNKNOWN, **overrides: Any):
     overrides.setdefault("measurements", (ADULT_HEIGHT, Measurement(weighed, weight_kg=weight)))
-    return make_snapshot(patient=make_patient(ancestry=ancestry), **overrides)
+    overrides.setdefault("patient", make_patient(ancestry=ancestry))
+    return make_snapshot(**overrides)
 
 
 BMI_CASES = [
@@ -817,7 +822,8 @@ def on_antipsychotic(
         weights.append(Measurement(baseline_on, weight_kg=baseline))
     if current is not None:
         weights.append(Measurement(current_on, weight_kg=current))
-    return make_snapshot(measurements=tuple(weights), medicines=medicines, **overrides)
+    overrides.setdefault("measurements", tuple(weights))
+    return make_snapshot(medicines=medicines, **overrides)
 
 
 M8 = {"META-08"}
