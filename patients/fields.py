@@ -35,9 +35,7 @@ def parse_decimal(text: str, *, allow_negative: bool = False) -> Decimal:
         )
     match = _DECIMAL.match(raw)
     if not match:
-        raise ValidationError(
-            "Enter a plain number such as 4.5 (digits and one decimal point).", code="invalid_number"
-        )
+        raise ValidationError("Enter a plain number such as 4.5 (digits and one decimal point).", code="invalid_number")
     try:
         value = Decimal(match["number"])
     except InvalidOperation as exc:  # pragma: no cover - the regex already guarantees a valid literal
@@ -76,12 +74,14 @@ class StrictDecimalField(forms.CharField):
         return self.check_bounds(number)
 
     def check_bounds(self, number: Decimal) -> Decimal:
-        sign, digits, exponent = number.as_tuple()
+        _, digits, exponent = number.as_tuple()
         decimals = max(0, -exponent)
         whole_digits = len(digits) - decimals
         if decimals > self.decimal_places:
             raise ValidationError(
-                "Use at most %(places)s decimal places.", code="too_many_decimals", params={"places": self.decimal_places}
+                "Use at most %(places)s decimal places.",
+                code="too_many_decimals",
+                params={"places": self.decimal_places},
             )
         if whole_digits > self.max_digits - self.decimal_places:
             raise ValidationError("This number is too large.", code="too_large")
@@ -117,9 +117,7 @@ class CensoredDecimalField(StrictDecimalField):
 def normalise_text(value: str) -> str:
     """NFC-normalise and refuse control characters (other than newline, carriage return and tab)."""
     if _CONTROL.search(value):
-        raise ValidationError(
-            "Remove the invisible control characters from this text.", code="control_characters"
-        )
+        raise ValidationError("Remove the invisible control characters from this text.", code="control_characters")
     return unicodedata.normalize("NFC", value)
 
 

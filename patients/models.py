@@ -536,9 +536,7 @@ class OtherTreatment(models.Model):
             models.CheckConstraint(
                 condition=Q(end__isnull=True) | Q(end__gte=F("start")), name="treatment_dates_in_order"
             ),
-            models.CheckConstraint(
-                condition=Q(kind="ect") | Q(laterality=""), name="laterality_only_for_ect"
-            ),
+            models.CheckConstraint(condition=Q(kind="ect") | Q(laterality=""), name="laterality_only_for_ect"),
         ]
 
     def __str__(self) -> str:

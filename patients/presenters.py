@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from screening.rules import analytes, drugs
@@ -38,26 +37,28 @@ class AnalyteHistory:
 def lab_histories(patient: Patient) -> list[AnalyteHistory]:
     """Every analyte with at least one result, in catalogue order, each with its results newest first."""
     by_analyte: dict[str, list[LabResult]] = {}
-    for result in patient.lab_results.order_by("-collected_on", "-collected_at", "-pk"):
+    results = sorted(patient.lab_results.all(), key=lambda r: (r.collected_on, r.collected_at or dt.time(), r.pk))
+    for result in reversed(results):
         by_analyte.setdefault(result.analyte, []).append(result)
-    return [
-        AnalyteHistory(analyte, by_analyte[key])
-        for key, analyte in analytes.ANALYTES.items()
-        if key in by_analyte
-    ]
+    return [AnalyteHistory(analyte, by_analyte[key]) for key, analyte in analytes.ANALYTES.items() if key in by_analyte]
 
 
 def patient_page(patient: Patient) -> dict:
-    intake, _ = Intake.objects.get_or_create(patient=patient)
-    trials = list(
-        patient.trials.prefetch_related(
-            Prefetch("dose_periods", queryset=DosePeriod.objects.order_by("start", "pk"))
-        ).order_by("pk")
+    """Context for the patient page. Reads related rows with ``.all()``, so a patient loaded through
+    :func:`screening.snapshots.with_snapshot_data` (plus ``psychotherapy``) renders with no further queries."""
+    try:
+        intake = patient.intake
+    except Intake.DoesNotExist:
+        intake, _ = Intake.objects.get_or_create(patient=patient)
+    trials = sorted(
+        patient.trials.all(),
+        key=lambda t: (t.dose_periods.all()[0].start if t.dose_periods.all() else dt.date.max, t.pk),
     )
-    trials.sort(key=lambda t: (t.dose_periods.all()[0].start if t.dose_periods.all() else timezone.localdate()))
-    scores = list(patient.scale_scores.order_by("-administered_on", "-pk"))
+    scores = sorted(patient.scale_scores.all(), key=lambda s: (s.administered_on, s.pk), reverse=True)
+    phq9 = [s for s in scores if s.instrument == ScaleScore.Instrument.PHQ9]
+    epds = [s for s in scores if s.instrument == ScaleScore.Instrument.EPDS]
+    measurements = sorted(patient.measurements.all(), key=lambda m: (m.measured_on, m.pk), reverse=True)
     condition_labels = dict(Condition.choices)
-    measurements = list(patient.measurements.order_by("-measured_on", "-pk"))
     return {
         "patient": patient,
         "age": patient.age_on(timezone.localdate()),
@@ -65,16 +66,20 @@ def patient_page(patient: Patient) -> dict:
         "conditions": [condition_labels.get(c, c) for c in intake.conditions],
         "histories": lab_histories(patient),
         "trials": trials,
-        "augmentations": list(patient.augmentations.order_by("start", "pk")),
-        "other_treatments": list(patient.other_treatments.order_by("start", "pk")),
-        "phq9_scores": [s for s in scores if s.instrument == ScaleScore.Instrument.PHQ9],
-        "epds_scores": [s for s in scores if s.instrument == ScaleScore.Instrument.EPDS],
-        "medicines": list(patient.medicines.order_by("kind", "name", "-start")),
+        "augmentations": sorted(patient.augmentations.all(), key=lambda a: (a.start, a.pk)),
+        "other_treatments": sorted(patient.other_treatments.all(), key=lambda t: (t.start, t.pk)),
+        "phq9_scores": phq9,
+        "epds_scores": epds,
+        "medicines": sorted(
+            patient.medicines.all(), key=lambda m: (m.kind, m.name, -(m.start or dt.date.min).toordinal())
+        ),
         "measurements": measurements,
-        "psychotherapy": list(patient.psychotherapy.order_by("-start", "pk")),
+        "psychotherapy": sorted(
+            patient.psychotherapy.all(), key=lambda c: (-(c.start or dt.date.min).toordinal(), c.pk)
+        ),
         "trial_rows": trial_rows(trials),
-        "phq9_rows": scale_rows(s for s in scores if s.instrument == ScaleScore.Instrument.PHQ9),
-        "epds_rows": scale_rows(s for s in scores if s.instrument == ScaleScore.Instrument.EPDS),
+        "phq9_rows": scale_rows(phq9),
+        "epds_rows": scale_rows(epds),
         "measurement_rows": measurement_rows(measurements),
         "bmi": latest_bmi(measurements),
     }

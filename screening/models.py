@@ -121,7 +121,11 @@ class FindingReview(AppendOnlyModel):
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField()
     carried_over_from = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The review of the same unchanged finding in an earlier screening.",
     )
 
@@ -134,9 +138,7 @@ class FindingReview(AppendOnlyModel):
             models.CheckConstraint(
                 condition=Q(state="dismissed") | Q(dismissal_reason=""), name="reason_only_when_dismissed"
             ),
-            models.CheckConstraint(
-                condition=~Q(state="follow_up") | ~Q(follow_up=""), name="follow_up_needs_text"
-            ),
+            models.CheckConstraint(condition=~Q(state="follow_up") | ~Q(follow_up=""), name="follow_up_needs_text"),
             models.CheckConstraint(
                 condition=~Q(dismissal_reason="other") | ~Q(note=""), name="other_reason_needs_note"
             ),

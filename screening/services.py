@@ -58,9 +58,7 @@ def record_screening(*, patient: Patient, recorded_by, as_of: dt.date | None = N
     snapshot_json = snapshot_to_dict(snapshot, as_of)
     result_json = result.to_dict()
     with transaction.atomic():
-        previous = (
-            Screening.objects.select_for_update().filter(patient=patient).order_by("-recorded_at", "-pk").first()
-        )
+        previous = Screening.objects.select_for_update().filter(patient=patient).order_by("-recorded_at", "-pk").first()
         screening = Screening(
             patient=patient,
             recorded_by=recorded_by,
@@ -148,7 +146,9 @@ def review_finding(
         raise ReviewError("Describe the reason in the note.", field="note", code="note_required")
     if state == ReviewState.DISMISSED and finding.is_safety and not note.strip():
         raise ReviewError(
-            "A safety finding can be dismissed only with a note explaining why.", field="note", code="safety_note_required"
+            "A safety finding can be dismissed only with a note explaining why.",
+            field="note",
+            code="safety_note_required",
         )
     if state == ReviewState.FOLLOW_UP and not follow_up.strip():
         raise ReviewError("Say what follow-up was ordered.", field="follow_up", code="follow_up_required")

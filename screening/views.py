@@ -26,9 +26,10 @@ def rule_catalogue(request):
 @require_http_methods(["GET", "POST"])
 def clinic_settings(request, clinic_code):
     clinic = get_object_or_404(clinics_for(request.user), code=clinic_code)
-    editable = request.user.is_superuser or clinic.memberships.filter(
-        user=request.user, role=ClinicMembership.Role.ADMINISTRATOR
-    ).exists()
+    editable = (
+        request.user.is_superuser
+        or clinic.memberships.filter(user=request.user, role=ClinicMembership.Role.ADMINISTRATOR).exists()
+    )
     if request.method == "POST" and not editable:
         raise PermissionDenied("Only clinic administrators can change the screening conventions.")
     form = ClinicOptionsForm(request.POST or None, options=clinic_options(clinic), editable=editable)
@@ -37,6 +38,4 @@ def clinic_settings(request, clinic_code):
         clinic.save(update_fields=["screening_options"])
         messages.success(request, "Screening conventions saved. They apply to every screening from now on.")
         return redirect("screening:clinic_settings", clinic_code=clinic.code)
-    return render(
-        request, "screening/clinic_settings.html", {"form": form, "clinic": clinic, "editable": editable}
-    )
+    return render(request, "screening/clinic_settings.html", {"form": form, "clinic": clinic, "editable": editable})

@@ -60,4 +60,3 @@ def client_for(client):
         return client
 
     return login
-

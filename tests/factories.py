@@ -47,7 +47,9 @@ def add_labs(patient: Patient, *rows: tuple, collected_on: dt.date, fasting: str
     entries = []
     for row in rows:
         analyte, value, unit, *rest = row
-        entries.append(LabEntry(analyte=analyte, value=Decimal(str(value)), unit=unit, comparator=rest[0] if rest else ""))
+        entries.append(
+            LabEntry(analyte=analyte, value=Decimal(str(value)), unit=unit, comparator=rest[0] if rest else "")
+        )
     return services.record_lab_panel(
         patient=patient, entered_by=None, collected_on=collected_on, fasting=fasting, entries=entries, **kwargs
     )

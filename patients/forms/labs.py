@@ -99,9 +99,7 @@ class LabPanelForm(CleanTextMixin, forms.Form):
             self.fields[f"{key}-reference_high"] = StrictDecimalField(
                 label=f"{name} upper reference limit", required=False, max_digits=14, decimal_places=4
             )
-            self.fields[f"{key}-confirm"] = forms.BooleanField(
-                label=f"I have checked the {name} unit", required=False
-            )
+            self.fields[f"{key}-confirm"] = forms.BooleanField(label=f"I have checked the {name} unit", required=False)
 
     def report_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in ("collected_on", "collected_at", "fasting", "laboratory")]

@@ -91,11 +91,20 @@ class PatientForm(CleanTextMixin, forms.ModelForm):
         delivery = cleaned.get("delivery_date")
         if sex == Sex.MALE:
             if cleaned.get("pregnancy_status") == PregnancyStatus.PREGNANT:
-                self.add_error("pregnancy_status", ValidationError("Pregnancy is recorded only for female sex at birth.", code="sex_mismatch"))
+                self.add_error(
+                    "pregnancy_status",
+                    ValidationError("Pregnancy is recorded only for female sex at birth.", code="sex_mismatch"),
+                )
             if delivery:
-                self.add_error("delivery_date", ValidationError("A delivery date is recorded only for female sex at birth.", code="sex_mismatch"))
+                self.add_error(
+                    "delivery_date",
+                    ValidationError("A delivery date is recorded only for female sex at birth.", code="sex_mismatch"),
+                )
             if cleaned.get("menstrual_status"):
-                self.add_error("menstrual_status", ValidationError("Menstrual status is recorded only for female sex at birth.", code="sex_mismatch"))
+                self.add_error(
+                    "menstrual_status",
+                    ValidationError("Menstrual status is recorded only for female sex at birth.", code="sex_mismatch"),
+                )
         if delivery and birth_date:
             try:
                 not_before_birth(delivery, birth_date, what="Delivery date")
@@ -103,7 +112,12 @@ class PatientForm(CleanTextMixin, forms.ModelForm):
                 self.add_error("delivery_date", error)
             else:
                 if delivery.year - birth_date.year < 9:
-                    self.add_error("delivery_date", ValidationError("Check the delivery date against the date of birth.", code="implausible_delivery"))
+                    self.add_error(
+                        "delivery_date",
+                        ValidationError(
+                            "Check the delivery date against the date of birth.", code="implausible_delivery"
+                        ),
+                    )
         return cleaned
 
     def _post_clean(self):
@@ -149,7 +163,11 @@ class IntakeForm(CleanTextMixin, forms.ModelForm):
         self.helper.layout = Layout(
             Fieldset(
                 "Current episode",
-                Div(Div("episode_onset", css_class="col-md-4"), Div("episode_severity", css_class="col-md-8"), css_class="row"),
+                Div(
+                    Div("episode_onset", css_class="col-md-4"),
+                    Div("episode_severity", css_class="col-md-8"),
+                    css_class="row",
+                ),
             ),
             Fieldset("Co-occurring conditions", "conditions", "other_conditions"),
             Fieldset(

@@ -195,13 +195,16 @@ class MedicineEndForm(CleanTextMixin, forms.Form):
 
 
 MEASUREMENT_FIELDS = ("height_cm", "weight_kg", "waist_cm", "systolic", "diastolic")
+STORED_DECIMALS = {"height_cm": 1, "weight_kg": 1, "waist_cm": 1}  # as the Measurement columns
 
 
 class MeasurementForm(CleanTextMixin, forms.Form):
     measured_on = forms.DateField(label="Date measured", widget=DateInput())
-    height_cm = StrictDecimalField(label="Height (cm)", required=False, max_digits=5, decimal_places=1)
-    weight_kg = StrictDecimalField(label="Weight (kg)", required=False, max_digits=5, decimal_places=1)
-    waist_cm = StrictDecimalField(label="Waist circumference (cm)", required=False, max_digits=5, decimal_places=1)
+    # Parsed with more decimals than are stored, so that a height typed in metres (1.75) reaches the unit
+    # mix-up check and gets its suggestion; the stored precision is enforced after the checks.
+    height_cm = StrictDecimalField(label="Height (cm)", required=False, max_digits=6, decimal_places=3)
+    weight_kg = StrictDecimalField(label="Weight (kg)", required=False, max_digits=6, decimal_places=3)
+    waist_cm = StrictDecimalField(label="Waist circumference (cm)", required=False, max_digits=6, decimal_places=3)
     systolic = WholeNumberField(label="Systolic blood pressure (mmHg)", required=False, max_digits=3)
     diastolic = WholeNumberField(label="Diastolic blood pressure (mmHg)", required=False, max_digits=3)
 
@@ -261,8 +264,18 @@ class MeasurementForm(CleanTextMixin, forms.Form):
             if value is None:
                 continue
             confirmed = bool(cleaned.get(f"{field}_confirm"))
-            for problem in analytes.check_measurement(field, float(value), unit_confirmed=confirmed):
+            problems = analytes.check_measurement(field, float(value), unit_confirmed=confirmed)
+            for problem in problems:
                 self.add_error(field, ValidationError(problem.message, code=str(problem.code)))
+            if not problems and field in STORED_DECIMALS and value != round(value, STORED_DECIMALS[field]):
+                self.add_error(
+                    field,
+                    ValidationError(
+                        "Use at most %(places)s decimal place.",
+                        code="too_many_decimals",
+                        params={"places": STORED_DECIMALS[field]},
+                    ),
+                )
         self._clean_blood_pressure(cleaned)
         self._clean_bmi(cleaned)
         has_value = any(cleaned.get(field) is not None for field in MEASUREMENT_FIELDS)

@@ -104,7 +104,8 @@ def check_plausible_dose(drug: str, dose: Decimal) -> None:
     limit = drugs.max_plausible_dose_mg(drug)
     if limit is None or dose <= Decimal(str(limit)):
         return
-    usual_max = limit / drugs.PLAUSIBLE_DOSE_FACTOR
+    row = drugs.ANTIDEPRESSANTS.get(drug)
+    usual_max = row.usual_max_mg if row else limit / drugs.PLAUSIBLE_DOSE_FACTOR
     raise ValidationError(
         "%(dose)s mg/day is more than twice the usual maximum for %(drug)s (%(usual)s mg/day). "
         "Check for an extra zero or micrograms entered as milligrams.",

@@ -32,7 +32,7 @@ def patient_list(request):
     return render(
         request,
         "patients/list.html",
-        {"form": form, "page": page, "query": query, "clinics": list(clinics_for(request.user))},
+        {"form": form, "page": page, "query": query},
     )
 
 
@@ -49,7 +49,8 @@ def patient_create(request, clinic_code):
 
 @require_GET
 def patient_detail(request, code):
-    patient = get_patient_for_user(request.user, code, queryset=with_snapshot_data(Patient.objects.all()))
+    patients = with_snapshot_data(Patient.objects.all()).prefetch_related("psychotherapy")
+    patient = get_patient_for_user(request.user, code, queryset=patients)
     context = presenters.patient_page(patient)
     context.update(screening_context(screen_patient(patient)))
     return render(request, "patients/detail.html", context)

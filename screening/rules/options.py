@@ -61,8 +61,8 @@ class ScreeningOptions:
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["min_dose_overrides"] = {name: dose for name, dose in self.min_dose_overrides}
-        return {k: (str(v) if isinstance(v, StrEnum) else v) for k, v in data.items()}
+        data["min_dose_overrides"] = dict(self.min_dose_overrides)
+        return {key: (str(value) if isinstance(value, StrEnum) else value) for key, value in data.items()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ScreeningOptions:

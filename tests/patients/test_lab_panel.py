@@ -116,7 +116,13 @@ def test_confirm_zone_needs_explicit_confirmation(client_for, clinician, patient
 def test_panel_save_is_atomic_when_a_row_fails_in_the_database(patient):
     entries = [
         LabEntry(analyte="tsh", value=Decimal("2.0"), unit="m[IU]/L"),
-        LabEntry(analyte="ferritin", value=Decimal("30"), unit="ng/mL", reference_low=Decimal("50"), reference_high=Decimal("10")),
+        LabEntry(
+            analyte="ferritin",
+            value=Decimal("30"),
+            unit="ng/mL",
+            reference_low=Decimal("50"),
+            reference_high=Decimal("10"),
+        ),
     ]
     with pytest.raises(Exception):  # noqa: B017,PT011 - the model validation or the database constraint
         services.record_lab_panel(patient=patient, entered_by=None, collected_on=dt.date(2026, 10, 20), entries=entries)
@@ -127,8 +133,13 @@ def test_panel_save_is_atomic_when_a_row_fails_in_the_database(patient):
 def test_database_refuses_negative_values(patient):
     with pytest.raises(IntegrityError):
         LabResult.objects.create(
-            patient=patient, analyte="tsh", value=Decimal("-1"), unit="m[IU]/L", value_canonical=Decimal("-1"),
-            canonical_unit="m[IU]/L", collected_on=dt.date(2026, 1, 1),
+            patient=patient,
+            analyte="tsh",
+            value=Decimal("-1"),
+            unit="m[IU]/L",
+            value_canonical=Decimal("-1"),
+            canonical_unit="m[IU]/L",
+            collected_on=dt.date(2026, 1, 1),
         )
 
 
