@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .rules import RULES, Finding, ScreeningResult
+from django.db.models import Prefetch
+
+from .models import FindingReview, ReviewState, Screening, ScreeningFinding
+from .rules import RULES
 from .rules.base import Rule
 from .rules.result import CATEGORY_ORDER, Category
 
@@ -32,32 +35,150 @@ def rule_catalogue_groups() -> list[tuple[str, list[Rule]]]:
 
 @dataclass(frozen=True)
 class FindingGroup:
-    category: Category
+    category: str
     label: str
-    findings: list[Finding]
+    findings: list[dict]
 
 
-def findings_by_category(findings: Iterable[Finding]) -> list[FindingGroup]:
+def findings_by_category(findings: Iterable[dict]) -> list[FindingGroup]:
     """Findings grouped in display order (safety first), keeping the engine's severity order inside groups."""
-    grouped: dict[Category, list[Finding]] = {}
+    grouped: dict[str, list[dict]] = {}
     for finding in findings:
-        grouped.setdefault(finding.category, []).append(finding)
+        grouped.setdefault(finding["category"], []).append(finding)
     return [
-        FindingGroup(category, CATEGORY_LABELS[category], grouped[category])
+        FindingGroup(category.value, CATEGORY_LABELS[category], grouped[category.value])
         for category in CATEGORY_ORDER
-        if category in grouped
+        if category.value in grouped
     ]
 
 
-def screening_context(result: ScreeningResult) -> dict:
-    """Template context for a screening result (live or recorded)."""
-    rules = {rule.id: rule for rule in RULES}
+def screening_context(result: dict) -> dict:
+    """Template context for a screening result in its JSON form.
+
+    Live results (``ScreeningResult.to_dict()``) and recorded ones (``Screening.result``) render through
+    the same templates, so a recorded screening looks exactly as it did when it was reviewed.
+    """
+    messages = {rule.id: rule.message for rule in RULES}
     return {
         "result": result,
-        "finding_groups": findings_by_category(result.findings),
-        "safety_findings": result.findings_in(Category.SAFETY),
-        "not_evaluable": [(item, rules.get(item.rule_id)) for item in result.not_evaluable],
-        "trd": result.trd,
-        "phq9": result.phq9,
-        "epds": result.epds,
+        "finding_groups": findings_by_category(result["findings"]),
+        "safety_findings": [f for f in result["findings"] if f["category"] == Category.SAFETY],
+        "not_evaluable": [dict(item, message=messages.get(item["rule_id"], "")) for item in result["not_evaluable"]],
+        "trd": result["trd"],
+        "phq9": result["phq9"],
+        "epds": result["epds"],
     }
+
+
+@dataclass
+class RecordedFinding:
+    """A stored finding with its review history and, on the review page, its form."""
+
+    row: ScreeningFinding
+    history: list[FindingReview]
+    form: object | None = None
+
+    @property
+    def data(self) -> dict:
+        return self.row.data
+
+    @property
+    def current(self) -> FindingReview | None:
+        return self.history[-1] if self.history else None
+
+    @property
+    def state(self) -> str:
+        return self.current.state if self.current else ReviewState.OPEN
+
+    @property
+    def state_label(self) -> str:
+        return ReviewState(self.state).label
+
+
+@dataclass(frozen=True)
+class RecordedGroup:
+    label: str
+    findings: list[RecordedFinding]
+
+
+def recorded_findings(screening: Screening, *, forms: dict[int, object] | None = None) -> list[RecordedFinding]:
+    rows = screening.findings.order_by("position").prefetch_related(
+        Prefetch("reviews", queryset=FindingReview.objects.select_related("reviewed_by").order_by("reviewed_at", "pk"))
+    )
+    forms = forms or {}
+    return [RecordedFinding(row, list(row.reviews.all()), forms.get(row.pk)) for row in rows]
+
+
+def recorded_groups(findings: list[RecordedFinding]) -> list[RecordedGroup]:
+    grouped: dict[str, list[RecordedFinding]] = {}
+    for finding in findings:
+        grouped.setdefault(finding.data["category"], []).append(finding)
+    return [
+        RecordedGroup(CATEGORY_LABELS[category], grouped[category.value])
+        for category in CATEGORY_ORDER
+        if category.value in grouped
+    ]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How the live screening differs from the last recorded one."""
+
+    last: Screening | None
+    new_data: bool = False
+    new_findings: tuple[str, ...] = ()
+    resolved_findings: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return self.last is None or self.new_data or bool(self.new_findings or self.resolved_findings)
+
+
+def compare_with_last(last: Screening | None, *, live_result: dict, live_fingerprint: str) -> Comparison:
+    if last is None:
+        return Comparison(last=None)
+
+    def keyed(findings):
+        return {(f["rule_id"], f["inputs_key"]): f for f in findings}
+
+    live = keyed(live_result["findings"])
+    recorded = keyed(last.result["findings"])
+    return Comparison(
+        last=last,
+        new_data=live_fingerprint != last.data_fingerprint,
+        new_findings=tuple(f"{f['rule_id']}: {f['title']}" for key, f in live.items() if key not in recorded),
+        resolved_findings=tuple(f"{f['rule_id']}: {f['title']}" for key, f in recorded.items() if key not in live),
+    )
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    administered_on: str
+    total: int
+    self_harm_item: int | None
+    total_only: bool
+
+
+def recorded_scores(snapshot_json: dict, instrument: str = "phq9") -> list[ScoreRow]:
+    """PHQ-9 (or EPDS) administrations as they were when the screening was recorded, newest first."""
+    rows = []
+    for entry in snapshot_json.get(instrument, []):
+        items = entry.get("items") or []
+        rows.append(
+            ScoreRow(
+                administered_on=entry["date"],
+                total=sum(items) if items else int(entry.get("total") or 0),
+                self_harm_item=items[-1] if items else None,
+                total_only=not items,
+            )
+        )
+    return sorted(rows, key=lambda row: row.administered_on, reverse=True)
+
+
+def reviewer_names(findings: list[RecordedFinding]) -> list[str]:
+    names: dict[int, str] = {}
+    for item in findings:
+        for review in item.history:
+            user = review.reviewed_by
+            names.setdefault(user.pk, user.get_full_name() or user.get_username())
+    return list(names.values())

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
 from patients.models import Clinic, Patient
 
-from .models import DismissalReason, FindingReview, ReviewState, Screening, ScreeningFinding
+from .models import DismissalReason, FindingReview, ReviewState, Screening, ScreeningFinding, SummaryAccess
 from .rules import ScreeningOptions, ScreeningResult, evaluate
 from .rules.json_io import snapshot_to_dict
 from .snapshots import build_snapshot, with_snapshot_data
@@ -22,13 +23,28 @@ def clinic_options(clinic: Clinic) -> ScreeningOptions:
     return ScreeningOptions.from_dict(clinic.screening_options)
 
 
+@dataclass(frozen=True)
+class LiveScreening:
+    """A screening evaluated now and not stored: the result and the exact input it came from."""
+
+    result: ScreeningResult
+    snapshot_json: dict
+
+    @property
+    def data_fingerprint(self) -> str:
+        return data_fingerprint(self.snapshot_json)
+
+
+def live_screening(patient: Patient, *, as_of: dt.date | None = None) -> LiveScreening:
+    """Evaluate the patient now; load it with :func:`screening.snapshots.with_snapshot_data`."""
+    as_of = as_of or timezone.localdate()
+    snapshot = build_snapshot(patient)
+    result = evaluate(snapshot, as_of=as_of, options=clinic_options(patient.clinic))
+    return LiveScreening(result=result, snapshot_json=snapshot_to_dict(snapshot, as_of))
+
+
 def screen_patient(patient: Patient, *, as_of: dt.date | None = None) -> ScreeningResult:
-    """Live screening of one patient; load it with :func:`screening.snapshots.with_snapshot_data`."""
-    return evaluate(
-        build_snapshot(patient),
-        as_of=as_of or timezone.localdate(),
-        options=clinic_options(patient.clinic),
-    )
+    return live_screening(patient, as_of=as_of).result
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -50,12 +66,9 @@ def record_screening(*, patient: Patient, recorded_by, as_of: dt.date | None = N
     A finding whose rule, rule version and inputs are unchanged since the previous screening keeps its
     review (so clinicians are not asked twice); a finding with new inputs starts open.
     """
-    as_of = as_of or timezone.localdate()
     patient = with_snapshot_data(Patient.objects.filter(pk=patient.pk)).get()
-    snapshot = build_snapshot(patient)
-    options = clinic_options(patient.clinic)
-    result = evaluate(snapshot, as_of=as_of, options=options)
-    snapshot_json = snapshot_to_dict(snapshot, as_of)
+    live = live_screening(patient, as_of=as_of)
+    result, snapshot_json = live.result, live.snapshot_json
     result_json = result.to_dict()
     with transaction.atomic():
         previous = Screening.objects.select_for_update().filter(patient=patient).order_by("-recorded_at", "-pk").first()
@@ -63,7 +76,7 @@ def record_screening(*, patient: Patient, recorded_by, as_of: dt.date | None = N
             patient=patient,
             recorded_by=recorded_by,
             recorded_at=timezone.now(),
-            as_of=as_of,
+            as_of=result.as_of,
             ruleset_version=result.ruleset_version,
             options=result_json["options"],
             snapshot=snapshot_json,
@@ -164,3 +177,11 @@ def review_finding(
     review.full_clean()
     review.save()
     return review
+
+
+def log_summary_access(*, screening: Screening, user, kind: str) -> SummaryAccess:
+    """Record that a summary was printed or downloaded (who, when)."""
+    access = SummaryAccess(screening=screening, user=user, kind=kind, at=timezone.now())
+    access.full_clean()
+    access.save()
+    return access

@@ -106,7 +106,7 @@ def test_output_is_indented_in_rule_order_with_unicode_unescaped(write_json) -> 
 
 
 def test_example_result_is_what_the_command_prints_now() -> None:
-    # After a change to the rules: manage.py screen docs/examples/snapshot-example.json > docs/examples/result-example.json
+    # After a change to the rules, regenerate it as docs/screening-json.md says.
     assert json.loads(screen(str(EXAMPLE_INPUT))) == json.loads(EXAMPLE_RESULT.read_text("utf-8"))
 
 
@@ -190,7 +190,7 @@ def test_exits_2_on_malformed_json_from_standard_input_with_line_and_column() ->
     assert completed.returncode == 2
     assert completed.stdout == ""
     assert completed.stderr.splitlines() == [
-        "malformed JSON at line 3, column 32: Expecting property name enclosed in double quotes"
+        "malformed JSON at line 3, column 31: Expecting property name enclosed in double quotes"
     ]
 
 
@@ -210,7 +210,7 @@ def test_refuses_text_that_is_not_utf8(tmp_path: Path) -> None:
     with pytest.raises(CommandError) as error:
         screen(str(path))
 
-    assert str(error.value).splitlines() == [f"{path}: is not UTF-8 text (byte 34)"]
+    assert str(error.value).splitlines() == [f"{path}: is not UTF-8 text (byte 35)"]
 
 
 def test_accepts_a_byte_order_mark(tmp_path: Path) -> None:
@@ -296,7 +296,7 @@ def test_example_result_validates_against_the_result_schema() -> None:
 
 
 def test_generated_parts_of_the_docs_are_current() -> None:
-    completed = subprocess.run(  # noqa: S603  (our own script, fixed arguments)
+    completed = subprocess.run(
         [sys.executable, "scripts/generate_json_docs.py", "--check"],
         cwd=ROOT,
         capture_output=True,

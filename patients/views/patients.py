@@ -6,8 +6,8 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from screening.presenters import screening_context
-from screening.services import screen_patient
+from screening.presenters import compare_with_last, screening_context
+from screening.services import live_screening
 from screening.snapshots import with_snapshot_data
 
 from .. import presenters, services
@@ -52,7 +52,14 @@ def patient_detail(request, code):
     patients = with_snapshot_data(Patient.objects.all()).prefetch_related("psychotherapy")
     patient = get_patient_for_user(request.user, code, queryset=patients)
     context = presenters.patient_page(patient)
-    context.update(screening_context(screen_patient(patient)))
+    live = live_screening(patient)
+    result = live.result.to_dict()
+    screenings = list(patient.screenings.select_related("recorded_by").order_by("-recorded_at", "-pk")[:10])
+    context.update(screening_context(result))
+    context["screenings"] = screenings
+    context["comparison"] = compare_with_last(
+        screenings[0] if screenings else None, live_result=result, live_fingerprint=live.data_fingerprint
+    )
     return render(request, "patients/detail.html", context)
 
 

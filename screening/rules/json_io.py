@@ -205,6 +205,8 @@ def loads(text: str) -> Any:
         return json.loads(text, object_pairs_hook=_object_from_pairs)
     except json.JSONDecodeError as error:
         raise SnapshotError([f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"]) from None
+    except RecursionError:
+        raise SnapshotError(["malformed JSON: nested too deeply"]) from None
 
 
 # ---------------------------------------------------------------------------------------------------------

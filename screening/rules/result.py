@@ -203,6 +203,8 @@ def format_number(value: float) -> str:
 
 def _finding_to_dict(finding: Finding) -> dict[str, Any]:
     data = _plain(asdict(finding))
+    for value, used in zip(data["values"], finding.values, strict=True):
+        value["display"] = used.display
     data["analytes"] = list(finding.analytes)
     data["inputs_key"] = finding.inputs_key
     return data

@@ -6,11 +6,11 @@ from django.urls import reverse
 
 from patients.models import Measurement, Medicine, PsychotherapyCourse
 from tests import factories
+from tests.patients import PATIENT_PAGE_QUERIES
 
 pytestmark = pytest.mark.django_db
 
 # The patient page's queries do not grow with the number of rows (see test_trial_views for the breakdown).
-PATIENT_PAGE_QUERIES = 16  # session, user, patient, 9 prefetches, nav clinics, session save
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ from django.urls import reverse
 
 from patients.models import ScaleScore
 from tests import factories
+from tests.patients import PATIENT_PAGE_QUERIES
 
 pytestmark = pytest.mark.django_db
 
 # The patient page's queries do not grow with the number of scores (see test_trial_views for the breakdown).
-PATIENT_PAGE_QUERIES = 16  # session, user, patient, 9 prefetches, nav clinics, session save
 
 PHQ9_ANSWERS = [1, 2, 0, 3, 1, 2, 0, 1, 0]  # total 10
 EPDS_ANSWERS = [1, 1, 2, 0, 1, 2, 1, 1, 0, 0]  # total 9

@@ -10,12 +10,12 @@ from django.urls import reverse
 from patients import services
 from patients.models import AntidepressantTrial, DosePeriod
 from tests import factories
+from tests.patients import PATIENT_PAGE_QUERIES
 
 pytestmark = pytest.mark.django_db
 
 # Measured with a record holding every kind of row (trials with dose changes, scales, medicines, measurements,
 # psychotherapy, augmentations, other treatments, labs): the count must not grow with the number of rows.
-PATIENT_PAGE_QUERIES = 16  # session, user, patient, 9 prefetches, nav clinics, session save
 
 
 @pytest.fixture

@@ -278,26 +278,20 @@ def one_lab(**fields: Any) -> LabValue:
 
 
 @pytest.mark.parametrize(
-    ("analyte", "unit", "key", "loinc"),
+    ("analyte", "value", "unit", "key", "loinc"),
     [
-        ("4548-4", "%", "hba1c", "4548-4"),
-        ("59261-8", "mmol/mol", "hba1c", "59261-8"),
-        ("a1c", "%", "hba1c", "4548-4"),
-        ("HbA1c", "%", "hba1c", "4548-4"),
-        ("hs-CRP", "mg/L", "hscrp", "30522-7"),
-        ("HS CRP", "mg/L", "hscrp", "30522-7"),
-        ("14685-3", "pmol/L", "b12", "14685-3"),
-        ("vitd", "ng/mL", "vitamin_d", "62292-8"),
-        ("omega3_index", "%", "omega3_index", ""),
+        pytest.param("4548-4", 6.1, "%", "hba1c", "4548-4", id="hba1c-ngsp-loinc"),
+        pytest.param("59261-8", 48, "mmol/mol", "hba1c", "59261-8", id="hba1c-ifcc-loinc"),
+        pytest.param("a1c", 6.1, "%", "hba1c", "4548-4", id="alias-gets-primary-loinc"),
+        pytest.param("HbA1c", 6.1, "%", "hba1c", "4548-4", id="display-name"),
+        pytest.param("hs-CRP", 2, "mg/L", "hscrp", "30522-7", id="punctuated-alias"),
+        pytest.param("HS CRP", 2, "mg/L", "hscrp", "30522-7", id="spaced-alias"),
+        pytest.param("14685-3", 220, "pmol/L", "b12", "14685-3", id="secondary-b12-loinc"),
+        pytest.param("vitd", 30, "ng/mL", "vitamin_d", "62292-8", id="vitamin-d-alias"),
+        pytest.param("omega3_index", 8, "%", "omega3_index", "", id="analyte-without-loinc"),
     ],
-    ids=["hba1c-ngsp-loinc", "hba1c-ifcc-loinc", "alias", "display-name", "punctuated-alias", "spaced-alias",
-         "secondary-b12-loinc", "vitamin-d-alias", "no-loinc"],
-)  # fmt: skip
-def test_names_the_analyte_by_loinc_code_or_alias(analyte: str, unit: str, key: str, loinc: str) -> None:
-    value = 8 if unit != "mmol/mol" else 48
-    if key in ("b12", "vitamin_d"):
-        value = 300 if key == "b12" else 30
-
+)
+def test_names_the_analyte_by_loinc_code_or_alias(analyte: str, value: float, unit: str, key: str, loinc: str) -> None:
     lab = one_lab(analyte=analyte, value=value, unit=unit)
 
     assert (lab.analyte, lab.loinc) == (key, loinc)
@@ -964,6 +958,13 @@ def test_reports_malformed_json_with_line_and_column() -> None:
         loads('{\n  "as_of": "2026-11-01",\n  "patient": {"sex": "female" "birth_date": "1974-05-02"}\n}')
 
     assert error.value.problems == ["malformed JSON at line 3, column 31: Expecting ',' delimiter"]
+
+
+def test_reports_absurdly_deep_nesting_as_malformed_json() -> None:
+    with pytest.raises(SnapshotError) as error:
+        loads("[" * 100_000 + "]" * 100_000)
+
+    assert error.value.problems == ["malformed JSON: nested too deeply"]
 
 
 def test_reports_a_key_given_twice_naming_the_object() -> None:

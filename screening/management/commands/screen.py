@@ -1,8 +1,8 @@
 """``python manage.py screen FILE``: screen one snapshot given as JSON and print the result as JSON.
 
 The input and output formats, the exit codes and the error format are in docs/screening-json.md. The command
-reads no database and no settings: it parses the file (:mod:`screening.rules.json_io`), runs the pure rules
-engine as of the snapshot's own ``as_of`` date, and prints ``ScreeningResult.to_dict()``.
+touches no database and reads no clock: it parses the file (:mod:`screening.rules.json_io`), runs the pure
+rules engine as of the snapshot's own ``as_of`` date, and prints ``ScreeningResult.to_dict()``.
 """
 
 from __future__ import annotations
@@ -71,15 +71,15 @@ class Command(BaseCommand):
             sys.exit(error.returncode)
 
     def handle(self, *args: Any, file: str, choices: list[str], **options: Any) -> None:
+        # Every problem is collected before giving up: option problems and input problems together.
         screening_options, problems = _screening_options(choices)
         text, read_problem = _read(file)
         if read_problem:
-            problems.append(read_problem)
-        if text is not None:
-            try:
-                snapshot, as_of = parse_snapshot(loads(text))
-            except SnapshotError as error:
-                problems.extend(error.problems)
+            raise InputProblems([*problems, read_problem])
+        try:
+            snapshot, as_of = parse_snapshot(loads(text or ""))
+        except SnapshotError as error:
+            raise InputProblems([*problems, *error.problems]) from None
         if problems:
             raise InputProblems(problems)
         result = evaluate(snapshot, as_of=as_of, options=screening_options)
@@ -118,8 +118,8 @@ def _screening_options(choices: list[str]) -> tuple[ScreeningOptions, list[str]]
             problems += [f"--option {choice}: {problem}" for problem in _override_problems(value)]
             data[key] = value
         elif not _is_allowed(key, value):
-            choices = ", ".join(_shown(v) for v in _allowed(key))
-            problems.append(f"--option {choice}: {_shown(value)} is not one of {choices}")
+            allowed = ", ".join(_shown(v) for v in _allowed(key))
+            problems.append(f"--option {choice}: {_shown(value)} is not one of {allowed}")
         else:
             data[key] = value
     if problems:

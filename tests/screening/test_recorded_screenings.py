@@ -1,0 +1,272 @@
+"""Recorded screenings: immutable records, append-only reviews with carry-over, print view and PDF."""
+
+import dataclasses
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from patients import services as patient_services
+from screening import services
+from screening.models import (
+    FindingReview,
+    ImmutableRecordError,
+    ReviewState,
+    Screening,
+    ScreeningFinding,
+    SummaryAccess,
+)
+from screening.rules import registry
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def today():
+    return timezone.localdate()
+
+
+@pytest.fixture
+def screened(patient, clinician):
+    """A patient with a prediabetes-range HbA1c, a low vitamin D and a positive PHQ-9 item 9, screened once."""
+    factories.add_labs(
+        patient, ("hba1c", "6.1", "%"), ("vitamin_d", "15", "ng/mL"), collected_on=today() - dt.timedelta(days=10)
+    )
+    patient_services.record_scale_score(
+        patient=patient, instrument="phq9", administered_on=today(), items=[2, 2, 2, 1, 1, 1, 1, 1, 1]
+    )
+    return services.record_screening(patient=patient, recorded_by=clinician)
+
+
+def finding(screening, rule_id) -> ScreeningFinding:
+    return screening.findings.get(rule_id=rule_id)
+
+
+def current_state(finding_row) -> str:
+    review = finding_row.reviews.order_by("-reviewed_at", "-pk").first()
+    return review.state if review else ReviewState.OPEN
+
+
+class TestRecording:
+    def test_stores_snapshot_result_and_one_row_per_finding(self, screened):
+        assert screened.ruleset_version == registry.RULESET_VERSION
+        assert screened.snapshot["patient"]["sex"] == "female"
+        rule_ids = {f["rule_id"] for f in screened.result["findings"]}
+        assert {"META-01a", "NUTR-05b", "HORM-05"} <= rule_ids
+        assert set(screened.findings.values_list("rule_id", flat=True)) == rule_ids
+        assert screened.finding_count == len(rule_ids)
+        assert all(n["rule_id"] for n in screened.result["not_evaluable"])
+        assert len(screened.content_hash) == 64
+
+    def test_is_never_updated_or_deleted(self, screened):
+        screened.ruleset_version = "tampered"
+        with pytest.raises(ImmutableRecordError):
+            screened.save()
+        with pytest.raises(ImmutableRecordError):
+            screened.delete()
+        row = screened.findings.first()
+        with pytest.raises(ImmutableRecordError):
+            row.save()
+
+    def test_a_new_screening_is_a_new_record(self, screened, patient, clinician):
+        second = services.record_screening(patient=patient, recorded_by=clinician)
+        assert second.pk != screened.pk
+        assert Screening.objects.filter(patient=patient).count() == 2
+
+    def test_old_records_render_unchanged_after_a_rule_changes(self, screened, client_for, clinician, monkeypatch):
+        url = screened.get_absolute_url()
+        before = client_for(clinician).get(url).text
+        changed = dataclasses.replace(registry.RULES_BY_ID["META-01a"], version=99, message="Changed wording.")
+        monkeypatch.setattr(registry, "RULES", tuple(changed if r.id == "META-01a" else r for r in registry.RULES))
+        monkeypatch.setattr(registry, "RULESET_VERSION", "2099.1.1")
+        after = client_for(clinician).get(url).text
+        assert "META-01a v1" in after
+        assert "v99" not in after
+        strip = lambda page: page.split('name="csrfmiddlewaretoken"')[0]  # noqa: E731
+        assert strip(before) == strip(after)
+
+
+class TestReview:
+    def test_state_changes_are_new_rows_with_history(self, screened, clinician):
+        row = finding(screened, "META-01a")
+        services.review_finding(finding=row, reviewed_by=clinician, state=ReviewState.ACKNOWLEDGED, note="seen")
+        services.review_finding(
+            finding=row, reviewed_by=clinician, state=ReviewState.FOLLOW_UP, follow_up="fasting glucose ordered"
+        )
+        assert [r.state for r in row.reviews.order_by("reviewed_at", "pk")] == ["acknowledged", "follow_up"]
+
+    def test_dismissal_needs_a_reason(self, screened, clinician):
+        with pytest.raises(services.ReviewError) as error:
+            services.review_finding(finding=finding(screened, "META-01a"), reviewed_by=clinician, state="dismissed")
+        assert error.value.code == "reason_required"
+
+    def test_other_reason_needs_a_note(self, screened, clinician):
+        with pytest.raises(services.ReviewError) as error:
+            services.review_finding(
+                finding=finding(screened, "META-01a"),
+                reviewed_by=clinician,
+                state="dismissed",
+                dismissal_reason="other",
+            )
+        assert error.value.code == "note_required"
+
+    def test_safety_finding_cannot_be_dismissed_without_a_note(self, screened, clinician):
+        row = finding(screened, "HORM-05")
+        with pytest.raises(services.ReviewError) as error:
+            services.review_finding(
+                finding=row, reviewed_by=clinician, state="dismissed", dismissal_reason="already_addressed"
+            )
+        assert error.value.code == "safety_note_required"
+        services.review_finding(
+            finding=row,
+            reviewed_by=clinician,
+            state="dismissed",
+            dismissal_reason="already_addressed",
+            note="Risk assessed today; safety plan in place.",
+        )
+        assert current_state(row) == "dismissed"
+
+    def test_review_form_shows_field_errors_and_keeps_input(self, screened, client_for, clinician):
+        row = finding(screened, "HORM-05")
+        url = reverse("screening:review", args=[screened.code, row.pk])
+        response = client_for(clinician).post(
+            url, {f"f{row.pk}-state": "dismissed", f"f{row.pk}-dismissal_reason": "not_relevant"}
+        )
+        assert response.status_code == 400
+        assert "can be dismissed only with a note" in response.text
+        assert not row.reviews.exists()
+
+    def test_review_via_the_page(self, screened, client_for, clinician):
+        row = finding(screened, "NUTR-05b")
+        url = reverse("screening:review", args=[screened.code, row.pk])
+        response = client_for(clinician).post(
+            url, {f"f{row.pk}-state": "dismissed", f"f{row.pk}-dismissal_reason": "patient_declined"}
+        )
+        assert response.status_code == 302
+        assert current_state(row) == "dismissed"
+
+
+class TestCarryOver:
+    def test_unchanged_finding_keeps_its_review(self, screened, patient, clinician):
+        services.review_finding(
+            finding=finding(screened, "META-01a"), reviewed_by=clinician, state="acknowledged", note="seen"
+        )
+        second = services.record_screening(patient=patient, recorded_by=clinician)
+        carried = finding(second, "META-01a").reviews.get()
+        assert carried.state == "acknowledged"
+        assert carried.carried_over_from.finding.screening == screened
+
+    def test_finding_with_new_inputs_reopens(self, screened, patient, clinician):
+        services.review_finding(finding=finding(screened, "META-01a"), reviewed_by=clinician, state="acknowledged")
+        factories.add_labs(patient, ("hba1c", "6.2", "%"), collected_on=today())
+        second = services.record_screening(patient=patient, recorded_by=clinician)
+        assert current_state(finding(second, "META-01a")) == ReviewState.OPEN
+
+    def test_open_findings_stay_open(self, screened, patient, clinician):
+        second = services.record_screening(patient=patient, recorded_by=clinician)
+        assert not FindingReview.objects.filter(finding__screening=second).exists()
+
+
+class TestPatientPageComparison:
+    def test_shows_new_data_and_new_findings_since_last_screening(self, screened, patient, client_for, clinician):
+        client = client_for(clinician)
+        page = client.get(patient.get_absolute_url()).text
+        assert "No change since the last recorded screening" in page
+        factories.add_labs(patient, ("tsh", "12", "m[IU]/L"), collected_on=today())
+        page = client.get(patient.get_absolute_url()).text
+        assert "New or changed data" in page
+        assert "New finding: THY-01b" in page
+
+    def test_record_button_records_and_redirects(self, patient, client_for, clinician):
+        response = client_for(clinician).post(reverse("screening:record", args=[patient.code]))
+        screening = Screening.objects.get(patient=patient)
+        assert response.status_code == 302
+        assert response["Location"] == screening.get_absolute_url()
+
+
+class TestAccess:
+    def urls(self, screening):
+        row = screening.findings.first()
+        return {
+            "detail": (reverse("screening:detail", args=[screening.code]), "get"),
+            "print": (reverse("screening:print", args=[screening.code]), "get"),
+            "pdf": (reverse("screening:pdf", args=[screening.code]), "get"),
+            "review": (reverse("screening:review", args=[screening.code, row.pk]), "post"),
+            "record": (reverse("screening:record", args=[screening.patient.code]), "post"),
+        }
+
+    def test_anonymous_is_redirected_to_login(self, client, screened):
+        for url, method in self.urls(screened).values():
+            response = getattr(client, method)(url)
+            assert response.status_code == 302, url
+            assert response["Location"].startswith(reverse("login")), url
+
+    def test_other_clinic_gets_404(self, client_for, stranger, screened):
+        client = client_for(stranger)
+        for url, method in self.urls(screened).values():
+            assert getattr(client, method)(url).status_code == 404, url
+
+    def test_wrong_method_gets_405(self, client_for, clinician, screened):
+        client = client_for(clinician)
+        for url, method in self.urls(screened).values():
+            wrong = client.post if method == "get" else client.get
+            assert wrong(url).status_code == 405, url
+
+    def test_read_only_reviewer_sees_but_cannot_review(self, client_for, clinic, screened):
+        reviewer = factories.make_user(clinic=clinic, role="reviewer")
+        client = client_for(reviewer)
+        assert client.get(screened.get_absolute_url()).status_code == 200
+        row = screened.findings.first()
+        response = client.post(
+            reverse("screening:review", args=[screened.code, row.pk]), {f"f{row.pk}-state": "acknowledged"}
+        )
+        assert response.status_code == 403
+
+
+class TestPrintAndPdf:
+    def test_print_view_has_header_findings_sources_and_disclaimer(self, screened, client_for, clinician, patient):
+        response = client_for(clinician).get(reverse("screening:print", args=[screened.code]))
+        page = response.text
+        assert response.status_code == 200
+        assert patient.mrn in page
+        assert "not diagnoses" in page
+        assert "ADA Standards of Care 2025" in page
+        assert screened.content_hash in page
+        assert "Signature" in page
+        assert SummaryAccess.objects.filter(screening=screened, kind="print", user=clinician).count() == 1
+
+    def test_pdf_is_valid_and_contains_the_summary(self, screened, client_for, clinician, patient):
+        response = client_for(clinician).get(reverse("screening:pdf", args=[screened.code]))
+        assert response["Content-Type"] == "application/pdf"
+        text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+        squashed = " ".join(text.split())
+        assert patient.mrn in squashed
+        assert "not diagnoses" in squashed
+        for row in screened.findings.all():
+            assert row.rule_id in squashed
+        assert "ADA Standards of Care 2025" in squashed
+        assert screened.content_hash[:16] in squashed.replace(" ", "")
+        assert SummaryAccess.objects.filter(screening=screened, kind="pdf").count() == 1
+
+    def test_special_characters_and_long_names_do_not_break_the_pdf(self, clinic, clinician, client_for):
+        patient = factories.make_patient(
+            clinic=clinic,
+            given_name="Zoë <script>alert(1)</script>",
+            family_name="O'Brien-Nguyễn-" + "Wolfeschlegelsteinhausenbergerdorff" * 3,
+        )
+        factories.add_labs(patient, ("tsh", "12", "m[IU]/L"), collected_on=today())
+        screening = services.record_screening(patient=patient, recorded_by=clinician)
+        client = client_for(clinician)
+        page = client.get(reverse("screening:print", args=[screening.code])).text
+        assert "<script>alert(1)</script>" not in page
+        response = client.get(reverse("screening:pdf", args=[screening.code]))
+        reader = PdfReader(io.BytesIO(response.content))
+        assert "Zoë" in reader.pages[0].extract_text()
+
+    def test_letter_paper_is_available(self, screened, client_for, clinician):
+        response = client_for(clinician).get(reverse("screening:pdf", args=[screened.code]), {"paper": "letter"})
+        box = PdfReader(io.BytesIO(response.content)).pages[0].mediabox
+        assert (round(float(box.width)), round(float(box.height))) == (612, 792)
