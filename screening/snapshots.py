@@ -55,6 +55,7 @@ def build_snapshot(patient: Patient) -> s.Snapshot:
         medicines=tuple(
             s.Medicine(
                 name=m.name,
+                name_text=m.name_other,
                 start=m.start,
                 end=m.end,
                 daily_dose_mg=float(m.daily_dose_mg) if m.daily_dose_mg is not None else None,
@@ -63,7 +64,7 @@ def build_snapshot(patient: Patient) -> s.Snapshot:
             if m.kind == Medicine.Kind.MEDICINE
         ),
         supplements=tuple(
-            s.Supplement(name=m.name, last_taken=m.last_taken, start=m.start, end=m.end)
+            s.Supplement(name=m.name, name_text=m.name_other, last_taken=m.last_taken, start=m.start, end=m.end)
             for m in medicines
             if m.kind == Medicine.Kind.SUPPLEMENT
         ),

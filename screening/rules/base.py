@@ -17,6 +17,7 @@ from types import MappingProxyType
 from .options import ScreeningOptions
 from .result import Category, Level, UsedValue, format_number
 from .snapshot import Comparator, LabValue, Snapshot
+from .units import unit_label
 
 # ---------------------------------------------------------------------------------------------------------
 # Thresholds and comparisons
@@ -37,8 +38,8 @@ class Threshold:
     alternatives: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
     def __str__(self) -> str:
-        text = f"{format_number(self.value)} {self.unit}"
-        extra = ", ".join(f"{format_number(v)} {u}" for u, v in self.alternatives.items())
+        text = f"{format_number(self.value)} {unit_label(self.unit)}"
+        extra = ", ".join(f"{format_number(v)} {unit_label(u)}" for u, v in self.alternatives.items())
         return f"{text} ({extra})" if extra else text
 
     def for_lab(self, lab: LabValue) -> tuple[float, float, Comparator | None]:
@@ -250,9 +251,9 @@ def lab_text(lab: LabValue, *, with_date: bool = True, unit: str | None = None, 
     """'6.1 %' or '<3 mg/L'; the date in parentheses unless ``with_date`` is false."""
     prefix = lab.comparator.value if lab.comparator else ""
     if unit is None or unit == lab.entered_unit:
-        text = f"{prefix}{format_number(lab.entered_value)} {lab.entered_unit}"
+        text = f"{prefix}{format_number(lab.entered_value)} {unit_label(lab.entered_unit)}"
     else:
-        text = f"{prefix}{format_number(lab.value)} {unit}"
+        text = f"{prefix}{format_number(lab.value)} {unit_label(unit)}"
     if label:
         text = f"{label} {text}"
     return f"{text} ({lab.collected.isoformat()})" if with_date else text
@@ -325,7 +326,7 @@ def used(lab: LabValue, label: str, *, unit: str) -> UsedValue:
     entered = ""
     if lab.entered_unit != unit:
         prefix = lab.comparator.value if lab.comparator else ""
-        entered = f"{prefix}{format_number(lab.entered_value)} {lab.entered_unit}"
+        entered = f"{prefix}{format_number(lab.entered_value)} {unit_label(lab.entered_unit)}"
     return UsedValue(
         label=label,
         value=lab.value,

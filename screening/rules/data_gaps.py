@@ -213,7 +213,7 @@ DATA_01 = Rule(
     source="ADA 2025 (annual re-testing in risk groups) [design window]",
     rationale=(
         "Dysglycaemia and insulin resistance are associated with depression and antidepressant non-response "
-        "(section 3.7); the ADA advises yearly re-testing in people at risk."
+        "; the ADA advises yearly re-testing in people at risk."
     ),
     thresholds=(BASELINE_WINDOW_MONTHS,),
     check=_check_no_glycaemia,
@@ -261,7 +261,7 @@ DATA_04 = Rule(
     source="ADA/APA 2004",
     rationale=(
         "Antipsychotics carry weight, glucose and lipid liability; the ADA/APA 2004 consensus sets a monitoring "
-        "schedule for weight, waist, blood pressure, fasting glucose and fasting lipids (section 10.2)."
+        "schedule for weight, waist, blood pressure, fasting glucose and fasting lipids."
     ),
     thresholds=(MONITORING_TOLERANCE_DAYS,),
     check=_check_antipsychotic_monitoring,

@@ -93,7 +93,7 @@ META_01A = Rule(
     source="ADA Standards of Care 2025",
     rationale=(
         "Insulin resistance and dysglycaemia are associated with depression and with poorer antidepressant "
-        "response (section 3.7); prediabetes is re-tested yearly."
+        "response; prediabetes is re-tested yearly."
     ),
     thresholds=(HBA1C_PREDIABETES_LOW_PCT, HBA1C_DIABETES_PCT),
     check=_check_hba1c_prediabetes,
@@ -108,7 +108,7 @@ META_01B = Rule(
     message="HbA1c is at or above the ADA diabetes threshold and needs confirmation.",
     follow_up="Repeat HbA1c or fasting glucose on another day unless unequivocal hyperglycaemia; clinician review.",
     source="ADA 2025",
-    rationale="Without unequivocal hyperglycaemia a diabetes-range result needs a confirming test (section 3.1).",
+    rationale="Without unequivocal hyperglycaemia a diabetes-range result needs a confirming test.",
     thresholds=(HBA1C_DIABETES_PCT,),
     check=_check_hba1c_diabetes,
     inputs="HbA1c (12 months)",
@@ -852,7 +852,7 @@ META_02A = Rule(
     source="ADA 2025",
     rationale=(
         "A fasting glucose of 100-125 mg/dL is impaired fasting glucose (ADA); dysglycaemia and insulin resistance "
-        "are associated with depression and with poorer antidepressant response (section 3.7)."
+        "are associated with depression and with poorer antidepressant response."
     ),
     thresholds=(FPG_IFG_LOW_MG_DL, FPG_DIABETES_MG_DL),
     check=_check_fpg_ifg,
@@ -869,7 +869,7 @@ META_02B = Rule(
     source="ADA 2025",
     rationale=(
         "A fasting glucose >= 126 mg/dL is in the diabetes range; without unequivocal hyperglycaemia a "
-        "diabetes-range result needs a confirming test (ADA, section 3.1)."
+        "diabetes-range result needs a confirming test."
     ),
     thresholds=(FPG_DIABETES_MG_DL,),
     check=_check_fpg_diabetes,
@@ -887,7 +887,7 @@ META_03 = Rule(
     rationale=(
         "HOMA-IR estimates insulin resistance from one fasting glucose and insulin draw; insulin and HOMA-IR are "
         "raised in acute depression and higher insulin resistance predicted poorer antidepressant response "
-        "(section 3.7). There is no universal cut-off."
+        ". There is no universal cut-off."
     ),
     thresholds=(HOMA_IR_CUTOFF_INDEX,),
     check=_check_homa_ir,
@@ -992,7 +992,7 @@ META_07B = Rule(
     message="BMI is in obesity class III.",
     follow_up="As above; specialist referral per local pathway.",
     source="WHO",
-    rationale="A BMI of 40 kg/m2 or more is WHO obesity class III (section 3.6).",
+    rationale="A BMI of 40 kg/m2 or more is WHO obesity class III.",
     thresholds=(BMI_CLASS_III_KG_M2,),
     check=_check_bmi_class_iii,
     inputs="weight (3 months), adult height (any date)",
@@ -1008,7 +1008,7 @@ META_08 = Rule(
     source="ADA/APA 2004 consensus",
     rationale=(
         "Almost all antipsychotics cause weight gain over time; the ADA/APA 2004 consensus advises considering a "
-        "switch when weight rises >= 5% from baseline (section 10.2)."
+        "switch when weight rises >= 5% from baseline."
     ),
     thresholds=(WEIGHT_GAIN_ANTIPSYCHOTIC_PCT,),
     check=_check_antipsychotic_weight_gain,

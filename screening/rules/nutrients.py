@@ -804,7 +804,7 @@ NUTR_01B = Rule(
     source="BSH 2014; secondary sources",
     rationale=(
         "In the 200-300 pg/mL band functional deficiency is possible; MMA above 0.271 umol/L supports it and "
-        "homocysteine above 15 umol/L is raised (section 6.1)."
+        "homocysteine above 15 umol/L is raised."
     ),
     thresholds=(
         B12_LOW_PG_ML,
@@ -828,7 +828,7 @@ NUTR_01C = Rule(
     source="BSH 2014",
     rationale=(
         "MMA above 0.271 umol/L supports functional B12 deficiency, though renal impairment also raises it; "
-        "homocysteine rises with B12, folate or B6 deficiency (section 6.1)."
+        "homocysteine rises with B12, folate or B6 deficiency."
     ),
     thresholds=NUTR_01B.thresholds,
     check=_check_b12_borderline_raised_metabolite,
@@ -845,7 +845,7 @@ NUTR_02A = Rule(
     source="WHO 2015",
     rationale=(
         "WHO 2015 defines folate deficiency as serum folate below 3 ng/mL (6.8 nmol/L), on megaloblastic-anaemia "
-        "grounds (section 6.1); valproate, carbamazepine and methotrexate lower folate (section 10.3)."
+        "grounds; valproate, carbamazepine and methotrexate lower folate."
     ),
     thresholds=(FOLATE_LOW_NG_ML,),
     check=_check_folate_low,
@@ -862,7 +862,7 @@ NUTR_02B = Rule(
     source="WHO 2012 [U]",
     rationale=(
         "The WHO 2012 homocysteine-based cut-off is 4 ng/mL (10 nmol/L) [U]; serum folate reflects recent intake, "
-        "RBC folate longer-term status (section 6.1)."
+        "RBC folate longer-term status."
     ),
     thresholds=(FOLATE_LOW_NG_ML, FOLATE_LOW_NORMAL_TOP_NG_ML),
     check=_check_folate_low_normal,
@@ -877,7 +877,7 @@ NUTR_03A = Rule(
     message="Ferritin is below 15 ng/mL, the WHO threshold for iron deficiency.",
     follow_up="FBC, TSAT; cause of iron loss.",
     source="WHO 2020",
-    rationale="WHO 2020 defines iron deficiency in adults as ferritin below 15 ng/mL (section 6.1).",
+    rationale="WHO 2020 defines iron deficiency in adults as ferritin below 15 ng/mL.",
     thresholds=(FERRITIN_LOW_NG_ML,),
     check=_check_ferritin_low,
     inputs="ferritin (12 months)",
@@ -891,7 +891,7 @@ NUTR_03B = Rule(
     message="Ferritin is in a range where iron deficiency is probable.",
     follow_up="TSAT, FBC, CRP.",
     source="BSG 2019; AAFP 2013",
-    rationale="BSG 2019 treats ferritin 15-30 ng/mL as probable iron deficiency and AAFP 2013 uses < 30 (section 6.1).",
+    rationale="BSG 2019 treats ferritin 15-30 ng/mL as probable iron deficiency and AAFP 2013 uses < 30.",
     thresholds=(FERRITIN_LOW_NG_ML, FERRITIN_PROBABLE_TOP_NG_ML),
     check=_check_ferritin_probable,
     inputs="ferritin (12 months)",
@@ -907,7 +907,7 @@ NUTR_03C = Rule(
     source="WHO 2020 (< 70 with inflammation)",
     rationale=(
         "Ferritin is an acute-phase reactant: WHO 2020 uses < 70 ug/L when inflammation is present (AAFP < 50, "
-        "BSG 70-100) (section 6.1); CRP and ferritin rise in acute illness (section 10.3)."
+        "BSG 70-100); CRP and ferritin rise in acute illness."
     ),
     thresholds=(
         FERRITIN_PROBABLE_TOP_NG_ML,
@@ -928,9 +928,7 @@ NUTR_04 = Rule(
     message="Transferrin saturation is below 20%.",
     follow_up="Ferritin, CRP, FBC.",
     source="ESC/KDIGO/BSG tables (PMC9827648)",
-    rationale=(
-        "A transferrin saturation below 20% is used with ferritin in heart-failure, CKD and IBD guidance (section 6.1)."
-    ),
+    rationale=("A transferrin saturation below 20% is used with ferritin in heart-failure, CKD and IBD guidance."),
     thresholds=(TSAT_LOW_PCT,),
     check=_check_tsat_low,
     inputs="transferrin saturation (12 months)",
@@ -983,7 +981,7 @@ NUTR_05C = Rule(
     source="Endocrine Society 2011 vs 2024",
     rationale=(
         "The 2024 Endocrine Society guideline no longer endorses the 2011 30 ng/mL sufficiency or 20-30 ng/mL "
-        "insufficiency definitions (section 6.1)."
+        "insufficiency definitions."
     ),
     thresholds=(VITAMIN_D_ADEQUATE_NG_ML, VITAMIN_D_ES2011_SUFFICIENT_NG_ML),
     check=_check_vitamin_d_20_29,
@@ -1000,7 +998,7 @@ NUTR_06A = Rule(
     source="Reference 0.75-0.95 mmol/L; FDA 2011",
     rationale=(
         "The serum magnesium reference interval is 0.75-0.95 mmol/L and serum values underestimate the total-body "
-        "deficit (section 6.1); long-term PPIs cause hypomagnesaemia (section 10.3)."
+        "deficit; long-term PPIs cause hypomagnesaemia."
     ),
     thresholds=(MAGNESIUM_MARKED_MMOL_L, MAGNESIUM_LOW_MMOL_L),
     check=_check_magnesium_low,
@@ -1015,7 +1013,7 @@ NUTR_06B = Rule(
     message="Serum magnesium is markedly low.",
     follow_up="Clinician review; ECG if symptomatic.",
     source="[U] severity cut",
-    rationale="Serum magnesium below 0.5 mmol/L is taken as severe [U] (section 6.1).",
+    rationale="Serum magnesium below 0.5 mmol/L is taken as severe [U].",
     thresholds=(MAGNESIUM_MARKED_MMOL_L,),
     check=_check_magnesium_marked,
     inputs="serum magnesium (12 months)",
@@ -1032,7 +1030,7 @@ NUTR_07 = Rule(
     rationale=(
         "Hotz 2003 gives lower serum zinc cut-offs by sex, age, fasting and time of day; zinc falls with "
         "inflammation, low albumin and oral contraceptives, and the cut-offs are a population tool, imprecise for "
-        "individuals (section 6.1)."
+        "individuals."
     ),
     thresholds=tuple(
         cut for cell in ZINC_CELLS for cut in (cell.morning_fasting, cell.morning_nonfasting, cell.afternoon)
@@ -1051,7 +1049,7 @@ NUTR_08 = Rule(
     source="secondary sources",
     rationale=(
         "Total homocysteine above 15 umol/L is raised; folate, B12 or B6 deficiency, renal impairment and "
-        "hypothyroidism raise it (section 6.1)."
+        "hypothyroidism raise it."
     ),
     thresholds=(HOMOCYSTEINE_RAISED_UMOL_L,),
     check=_check_homocysteine_raised,
@@ -1068,7 +1066,7 @@ NUTR_09 = Rule(
     source="Harris & von Schacky 2004",
     rationale=(
         "An omega-3 index of 4% or less is the high-risk zone of Harris and von Schacky, a cardiovascular risk "
-        "marker rather than a depression diagnostic (section 6.1)."
+        "marker rather than a depression diagnostic."
     ),
     thresholds=(OMEGA3_INDEX_LOW_PCT,),
     check=_check_omega3_low,
@@ -1085,7 +1083,7 @@ MED_01 = Rule(
     source="ADA Standards (since 2017)",
     rationale=(
         "Long-term metformin lowers serum B12; the ADA Standards recommend periodic B12 measurement, especially "
-        "with anaemia or neuropathy (section 10.3)."
+        "with anaemia or neuropathy."
     ),
     thresholds=(),
     check=_check_metformin_b12,
@@ -1102,7 +1100,7 @@ MED_02 = Rule(
     source="FDA Drug Safety Communication 2011",
     rationale=(
         "Prescription PPIs, usually after more than a year, cause hypomagnesaemia; the FDA advises baseline and "
-        "periodic magnesium, especially with digoxin or diuretics (section 10.3)."
+        "periodic magnesium, especially with digoxin or diuretics."
     ),
     thresholds=(),
     check=_check_ppi_magnesium,

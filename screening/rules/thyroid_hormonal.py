@@ -855,7 +855,7 @@ THY_01A = Rule(
     follow_up="Repeat TSH with FT4 in 6-12 weeks; anti-TPO.",
     source="ATA/AACE 2012; reviews in section 5",
     rationale=(
-        "Subclinical hypothyroidism is TSH above the upper limit with free T4 within range (section 5.1); "
+        "Subclinical hypothyroidism is TSH above the upper limit with free T4 within range; "
         "about half with TSH < 7 or negative anti-TPO normalise within 2 years, so it is confirmed by repeat "
         "testing before labelling."
     ),
@@ -872,7 +872,7 @@ THY_01B = Rule(
     message="TSH is 10 mIU/L or higher.",
     follow_up="FT4 if absent; clinician review of thyroid replacement per guideline.",
     source="ATA (treat at >= 10)",
-    rationale="The ATA recommends treating subclinical hypothyroidism when TSH is 10 mIU/L or higher (section 5.1).",
+    rationale="The ATA recommends treating subclinical hypothyroidism when TSH is 10 mIU/L or higher.",
     thresholds=(TSH_HIGH_MIU_L,),
     check=_check_tsh_ten_or_more,
     inputs="TSH (12 months; 6 months on lithium)",
@@ -887,8 +887,8 @@ THY_02 = Rule(
     follow_up="Clinician review; medication review (lithium, amiodarone).",
     source="ATA/AACE 2012",
     rationale=(
-        "A high TSH with a low free T4 is the pattern of overt hypothyroidism (section 5.1); lithium and "
-        "amiodarone are recognised causes of thyroid dysfunction (section 10.3)."
+        "A high TSH with a low free T4 is the pattern of overt hypothyroidism; lithium and "
+        "amiodarone are recognised causes of thyroid dysfunction."
     ),
     thresholds=(TSH_ULN_DEFAULT_MIU_L, FT4_LLN_DEFAULT_NG_DL),
     check=_check_overt_hypothyroid,
@@ -905,7 +905,7 @@ THY_03A = Rule(
     source="ATA (subclinical hyperthyroidism)",
     rationale=(
         "A low TSH with normal free T4 and T3 is the pattern of subclinical hyperthyroidism; the ATA separates "
-        "TSH 0.1-0.4 mIU/L from TSH < 0.1 (section 5.1). Biotin and thyroid hormone use lower measured TSH."
+        "TSH 0.1-0.4 mIU/L from TSH < 0.1. Biotin and thyroid hormone use lower measured TSH."
     ),
     thresholds=(TSH_SUPPRESSED_MIU_L, TSH_LLN_DEFAULT_MIU_L, FT4_ULN_DEFAULT_NG_DL),
     check=_check_low_tsh_normal_ft4,
@@ -921,8 +921,8 @@ THY_03B = Rule(
     follow_up="FT4, FT3; clinician review; biotin check.",
     source="ATA",
     rationale=(
-        "The ATA distinguishes a TSH below 0.1 mIU/L from 0.1-0.4 mIU/L (section 5.1); biotin can give falsely "
-        "low TSH on streptavidin-biotin immunoassays (section 10.3)."
+        "The ATA distinguishes a TSH below 0.1 mIU/L from 0.1-0.4 mIU/L; biotin can give falsely "
+        "low TSH on streptavidin-biotin immunoassays."
     ),
     thresholds=(TSH_SUPPRESSED_MIU_L,),
     check=_check_tsh_suppressed,
@@ -938,8 +938,8 @@ THY_03C = Rule(
     follow_up="Clinician review; biotin check; postpartum context if relevant.",
     source="ATA",
     rationale=(
-        "A suppressed TSH with raised free T4 is the pattern of overt hyperthyroidism (section 5.1); biotin can "
-        "mimic it on immunoassays (section 10.3) and postpartum thyroiditis can produce it (section 7.4)."
+        "A suppressed TSH with raised free T4 is the pattern of overt hyperthyroidism; biotin can "
+        "mimic it on immunoassays and postpartum thyroiditis can produce it."
     ),
     thresholds=(TSH_LLN_DEFAULT_MIU_L, FT4_ULN_DEFAULT_NG_DL),
     check=_check_hyperthyroid,
@@ -954,9 +954,7 @@ THY_04 = Rule(
     message="Thyroid peroxidase antibodies are positive, which raises the chance of future hypothyroidism.",
     follow_up="TSH monitoring interval per clinician.",
     source="ATA/AACE 2012",
-    rationale=(
-        "Positive thyroid antibodies raise progression to overt hypothyroidism to about 4% a year (section 5.1)."
-    ),
+    rationale=("Positive thyroid antibodies raise progression to overt hypothyroidism to about 4% a year."),
     thresholds=(ANTI_TPO_ULN_TYPICAL_IU_ML,),
     check=_check_anti_tpo,
     inputs="anti-TPO with assay upper limit (any age)",
@@ -972,7 +970,7 @@ THY_05 = Rule(
     source="FDA 2017/2019; Li et al. JAMA 2017",
     rationale=(
         "Biotin gives falsely low TSH and falsely high free T4 and T3 on streptavidin-biotin immunoassays, "
-        "mimicking Graves' disease; the ATA advises stopping it at least 2 days before testing (section 10.3)."
+        "mimicking Graves' disease; the ATA advises stopping it at least 2 days before testing."
     ),
     thresholds=(
         TSH_LLN_DEFAULT_MIU_L,
@@ -996,7 +994,7 @@ THY_06 = Rule(
     source="NICE (as cited by Duce 2023)",
     rationale=(
         "Lithium causes (mostly subclinical) hypothyroidism, dose-related and mostly within 3 years; NICE "
-        "recommends 6-monthly thyroid tests (section 5.2)."
+        "recommends 6-monthly thyroid tests."
     ),
     thresholds=(),
     check=_check_lithium_tsh,
@@ -1013,7 +1011,7 @@ HORM_01 = Rule(
     source="AUA 2018; Endocrine Society 2018",
     rationale=(
         "The AUA uses total testosterone < 300 ng/dL and requires two early-morning measurements with symptoms, "
-        "which include depressed mood and reduced energy (section 7.1); opioids lower testosterone (section 10.3)."
+        "which include depressed mood and reduced energy; opioids lower testosterone."
     ),
     thresholds=(TESTOSTERONE_LOW_AUA_NG_DL,),
     check=_check_low_testosterone,
@@ -1029,7 +1027,7 @@ HORM_02 = Rule(
     follow_up="Clinician review; ACTH stimulation test; steroid exposure history.",
     source="Endocrine Society 2016 (as cited)",
     rationale=(
-        "A morning serum cortisol below 3 ug/dL (83 nmol/L) strongly suggests adrenal insufficiency (section 7.2); "
+        "A morning serum cortisol below 3 ug/dL (83 nmol/L) strongly suggests adrenal insufficiency; "
         "exogenous glucocorticoids, including inhaled and topical, suppress cortisol."
     ),
     thresholds=(CORTISOL_LOW_UG_DL,),
@@ -1049,7 +1047,7 @@ HORM_03A = Rule(
     source="Melmed 2011",
     rationale=(
         "Antipsychotic-induced hyperprolactinaemia is common; hypothyroidism, renal failure and pregnancy also "
-        "raise prolactin, and macroprolactin should be sought when it is unexplained (section 7.5)."
+        "raise prolactin, and macroprolactin should be sought when it is unexplained."
     ),
     thresholds=(PROLACTIN_ULN_DEFAULT_FEMALE_NG_ML, PROLACTIN_ULN_DEFAULT_MALE_NG_ML, PROLACTIN_MARKED_NG_ML),
     check=_check_prolactin_raised,
@@ -1064,10 +1062,7 @@ HORM_03B = Rule(
     message="Prolactin is markedly raised (200 ng/mL or more).",
     follow_up="Clinician review; repeat; consider pituitary evaluation if not drug-explained.",
     source="Melmed 2011; reviews in 7.5",
-    rationale=(
-        "Risperidone can push prolactin above 200 ng/mL, and values above 250 ng/mL suggest a prolactinoma "
-        "(section 7.5)."
-    ),
+    rationale=("Risperidone can push prolactin above 200 ng/mL, and values above 250 ng/mL suggest a prolactinoma ."),
     thresholds=(PROLACTIN_MARKED_NG_ML,),
     check=_check_prolactin_marked,
     inputs="prolactin (6 months)",
@@ -1085,7 +1080,7 @@ HORM_06 = Rule(
     source="Maki et al. 2018 (NAMS)",
     rationale=(
         "Perimenopause is a window of vulnerability for depressive episodes; staging is clinical (menstrual "
-        "pattern), and single FSH or estradiol values do not establish it (section 7.3)."
+        "pattern), and single FSH or estradiol values do not establish it."
     ),
     thresholds=(PERIMENOPAUSE_AGE_LOW_YEARS, PERIMENOPAUSE_AGE_HIGH_YEARS),
     check=_check_menopause_transition,

@@ -522,7 +522,7 @@ TRD_01 = Rule(
     source="McIntyre 2023; Sforzini 2022",
     rationale=(
         "FDA, EMA and the EU-PEARL consensus define TRD as inadequate response to at least two antidepressants "
-        "given at adequate dose and duration with adherence (section 1.1)."
+        "given at adequate dose and duration with adherence."
     ),
     thresholds=(TRD_MIN_FAILED_ANTIDEPRESSANTS, ADEQUATE_TRIAL_WEEKS, FAILURE_IMPROVEMENT_BELOW_PCT, EARLY_STOP_DAYS),
     check=_check_trd_definition,
@@ -539,7 +539,7 @@ TRD_02 = Rule(
     source="ATRQ/ATHF conventions; Sforzini 2022",
     rationale=(
         "Many apparently resistant cases are pseudo-resistant because trials were too short, at too low a dose or "
-        "not taken (McIntyre 2023); such trials are not counted as failures (section 1.2)."
+        "not taken (McIntyre 2023); such trials are not counted as failures."
     ),
     thresholds=(ADEQUATE_TRIAL_WEEKS,),
     check=_check_inadequate_trials,
@@ -556,7 +556,7 @@ TRD_03 = Rule(
     source="Fekadu 2009/2018",
     rationale=(
         "The Maudsley Staging Method grades resistance from episode duration, baseline severity, the number of "
-        "failed antidepressants, augmentation and ECT (section 1.4)."
+        "failed antidepressants, augmentation and ECT."
     ),
     thresholds=(),
     check=_check_msm,
@@ -572,8 +572,7 @@ TRD_04 = Rule(
     follow_up="PHQ-9 (or MADRS/HAM-D).",
     source="[design]",
     rationale=(
-        "Response and failure are judged against a current severity score; PHQ-9 and EPDS are current for 30 days "
-        "(section 0)."
+        "Response and failure are judged against a current severity score; PHQ-9 and EPDS are current for 30 days ."
     ),
     thresholds=(SCORE_FRESHNESS_DAYS,),
     check=_check_recent_score,
@@ -686,7 +685,7 @@ HORM_04A = Rule(
     follow_up="Clinical assessment; repeat EPDS in 2 weeks.",
     source="Cox 1987 [>= 10 U]",
     rationale=(
-        "Many services use an EPDS of 10 or more for possible depression after childbirth (section 7.4); the score "
+        "Many services use an EPDS of 10 or more for possible depression after childbirth; the score "
         "should not override clinical judgement and repeating it after 2 weeks helps in doubtful cases."
     ),
     thresholds=(EPDS_POSSIBLE, EPDS_PROBABLE, POSTPARTUM_MONTHS, SCORE_FRESHNESS_DAYS),
@@ -704,7 +703,7 @@ HORM_04B = Rule(
     source="Cox 1987",
     rationale=(
         "EPDS scores above the 12/13 split of the original validation indicate probable depressive illness "
-        "(Cox 1987, section 7.4); postpartum thyroiditis can contribute in the first year."
+        "(Cox 1987); postpartum thyroiditis can contribute in the first year."
     ),
     thresholds=(EPDS_PROBABLE, POSTPARTUM_MONTHS, SCORE_FRESHNESS_DAYS),
     check=_check_epds_probable,
@@ -721,7 +720,7 @@ HORM_05 = Rule(
     source="Cox 1987; Kroenke 2001",
     rationale=(
         "Any score above 0 on EPDS item 10 or PHQ-9 item 9 (thoughts of self-harm) needs same-day clinician review "
-        "(section 2); safety items are reported whatever their age."
+        "; safety items are reported whatever their age."
     ),
     thresholds=(SELF_HARM_ITEM_POSITIVE,),
     check=_check_self_harm_item,
