@@ -86,9 +86,10 @@ def _plural(count: int, singular: str, plural: str | None = None) -> str:
 
 _NARROW = frozenset("fijlrtI.,:;!|'()[]/ ")
 _WIDE = frozenset("mwMW@%")  # ~1 em in DejaVu Sans
+_SYMBOLS = frozenset("<>=+~#")
 
 
-def _text_width(text: str, size: float) -> float:
+def _text_width(text: str, size: float, *, bold: bool = False) -> float:
     """A deliberately generous estimate of rendered text width (DejaVu Sans is among the widest fallbacks)."""
     units = 0.0
     for ch in text:
@@ -96,25 +97,33 @@ def _text_width(text: str, size: float) -> float:
             units += 0.34
         elif ch in _WIDE:
             units += 1.0
+        elif ch in _SYMBOLS:
+            units += 0.84
         elif ch.isupper() or ch.isdigit():
             units += 0.66
         else:
             units += 0.6
-    return units * size
+    return units * size * (1.12 if bold else 1.0)
 
 
-def _truncate(text: str, max_width: float, size: float) -> str:
-    if _text_width(text, size) <= max_width:
+def _truncate(text: str, max_width: float, size: float, *, bold: bool = False) -> str:
+    if _text_width(text, size, bold=bold) <= max_width:
         return text
-    while text and _text_width(text + "…", size) > max_width:
+    while text and _text_width(text + "…", size, bold=bold) > max_width:
         text = text[:-1]
     return text.rstrip() + "…"
 
 
-def _text(x: float, y: float, content: str, *, size: float, anchor: str = "start", **attrs: str) -> str:
+def _text(
+    x: float, y: float, content: str, *, size: float, anchor: str = "start", css_class: str = "", **attrs: str
+) -> str:
+    """A text element; ``content`` is escaped, ``attrs`` are our own constants (font_weight -> font-weight)."""
     extra = "".join(f' {name.replace("_", "-")}="{value}"' for name, value in attrs.items())
-    anchor_attr = "" if anchor == "start" else f' text-anchor="{anchor}"'
-    return f'<text x="{_n(x)}" y="{_n(y)}" font-size="{_n(size)}"{anchor_attr}{extra}>{_e(content)}</text>'
+    if anchor != "start":
+        extra = f' text-anchor="{anchor}"' + extra
+    if css_class:
+        extra = f' class="{css_class}"' + extra
+    return f'<text x="{_n(x)}" y="{_n(y)}" font-size="{_n(size)}"{extra}>{_e(content)}</text>'
 
 
 def _svg_open(width: float, height: float, label: str, css_class: str, *, scalable: bool) -> str:
@@ -256,6 +265,7 @@ def lab_trend_svg(
         summary += "; none outside the reference range"
     if censored:
         summary += f"; {censored} reported against a limit (< or >)"
+    summary = summary.strip()
 
     # Geometry. Vertical padding leaves room for the latest point's ring and for censoring triangles.
     pad_x = 6.0
@@ -420,8 +430,8 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 # Layout, in user units (CSS px at the default width of 900).
 _MIN_WIDTH = 480
-_LABEL_W = 170  # drug names
-_STATUS_W = 150  # "✓ adequate" / "failed", span kinds, PHQ-9 band names
+_LABEL_W = 186  # drug names: "Esketamine nasal spray" fits in bold
+_STATUS_W = 136  # "✓ adequate" / "failed", span kinds, PHQ-9 band names
 _TOP = 26  # "today" label and section heading
 _ROW_H = 38  # trial rows: name and minimum dose on two lines, verdict and "failed" on two lines
 _SPAN_ROW_H = 32  # other treatments: one line
@@ -626,7 +636,7 @@ def treatment_timeline_svg(
         )
         if tick.label:
             axis.append(
-                _text(tick.x, axis_y + 17, tick.label, size=_FONT_AXIS, anchor="middle", **{"class": "tick-label"})
+                _text(tick.x, axis_y + 17, tick.label, size=_FONT_AXIS, anchor="middle", css_class="tick-label")
             )
         if tick.sublabel:
             axis.append(
@@ -637,7 +647,7 @@ def treatment_timeline_svg(
                     size=_FONT_AXIS,
                     anchor="middle",
                     font_weight="bold",
-                    **{"class": "tick-label"},
+                    css_class="tick-label",
                 )
             )
     if start <= today <= end:
@@ -675,7 +685,7 @@ def treatment_timeline_svg(
 
 
 def _row_heading(label: str, sublabel: str, y: float) -> str:
-    shown = _truncate(_clean(label).strip() or "(unnamed)", _LABEL_W - 16, _FONT)
+    shown = _truncate(_clean(label).strip() or "(unnamed)", _LABEL_W - 16, _FONT, bold=True)
     parts = [_text(8, y + 19, shown, size=_FONT, font_weight="bold")]
     if sublabel:
         parts.append(_text(8, y + 33, sublabel, size=_FONT_SMALL, fill=MUTED))
@@ -744,16 +754,16 @@ def _trial_row(
         )
         for text in (f"{_fmt_value(dose)} mg", _fmt_value(dose)):
             if _text_width(text, 10) + 4 <= bar_w:  # leave a gap before the next period's label
-                parts.append(_text(x_from + 1.5, top - 2.5, text, size=10, **{"class": "dose-label"}))
+                parts.append(_text(x_from + 1.5, top - 2.5, text, size=10, css_class="dose-label"))
                 break
-        if visible[2] and visible[1] >= min(today, end):
+        if visible[2]:  # ongoing: runs to today and says so with a triangle
             parts.append(_chevron(x_to, bar_bottom - bar_h / 2, min(bar_h / 2 + 1, 5)))
             legend_used.add("ongoing")
 
     verdict = "✓ adequate" if trial.adequate else "✗ not adequate"
-    parts.append(_text(status_x, y + 19, verdict, size=_FONT, **{"class": "trial-status"}))
+    parts.append(_text(status_x, y + 19, verdict, size=_FONT, css_class="trial-status"))
     if trial.failed:
-        parts.append(_text(status_x, y + 33, "failed", size=_FONT, font_weight="bold", **{"class": "trial-failed"}))
+        parts.append(_text(status_x, y + 33, "failed", size=_FONT, font_weight="bold", css_class="trial-failed"))
     parts.append(_row_rule(y + _ROW_H, status_x + _STATUS_W - 20))
     parts.append("</g>")
 
@@ -790,10 +800,10 @@ def _span_row(
             f' width="{_n(max(x_to - x_from, 1.5))}" height="{_BAR_MAX}" fill="{SPAN_FILL}" stroke="{INK}"'
             f' stroke-width="0.8"/>'
         )
-        if visible[2] and visible[1] >= min(today, end):
+        if visible[2]:  # ongoing: runs to today and says so with a triangle
             parts.append(_chevron(x_to, bar_bottom - _BAR_MAX / 2, 5))
             legend_used.add("ongoing")
-    parts.append(_text(status_x, y + 19, kind, size=_FONT, fill=MUTED, **{"class": "treatment-kind"}))
+    parts.append(_text(status_x, y + 19, kind, size=_FONT, fill=MUTED, css_class="treatment-kind"))
     parts.append(_row_rule(y + _SPAN_ROW_H, status_x + _STATUS_W - 20))
     parts.append("</g>")
     desc.append(text + ".")
@@ -829,7 +839,7 @@ def _phq9_panel(
     for lower, upper, name in PHQ9_BANDS:
         upper_edge = PHQ9_MAX if upper == PHQ9_MAX else upper + 1
         parts.append(
-            _text(status_x, sy((lower + upper_edge) / 2) + 4, name, size=_FONT_SMALL, fill=MUTED, **{"class": "band"})
+            _text(status_x, sy((lower + upper_edge) / 2) + 4, name, size=_FONT_SMALL, fill=MUTED, css_class="band")
         )
 
     clamped = [(on, min(max(total, 0), PHQ9_MAX), item9) for on, total, item9 in scores]
@@ -845,7 +855,7 @@ def _phq9_panel(
             tooltip += "; item 9 (self-harm) endorsed"
             parts.append(
                 f'<g class="phq9-point item9"><title>{_e(tooltip)}</title>{_item9_marker(cx, cy)}'
-                + _text(cx, cy - 8, "!", size=13, anchor="middle", font_weight="bold", **{"class": "item9-flag"})
+                + _text(cx, cy - 8, "!", size=13, anchor="middle", font_weight="bold", css_class="item9-flag")
                 + "</g>"
             )
         else:

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
+from typing import TypeVar
 
 from .options import ScreeningOptions
 from .result import Category, Level, UsedValue, format_number
 from .snapshot import Comparator, LabValue, Snapshot
 from .units import unit_label
+
+T = TypeVar("T")
 
 # ---------------------------------------------------------------------------------------------------------
 # Thresholds and comparisons
@@ -38,15 +42,20 @@ class Threshold:
     alternatives: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
     def __str__(self) -> str:
-        text = f"{format_number(self.value)} {unit_label(self.unit)}"
-        extra = ", ".join(f"{format_number(v)} {unit_label(u)}" for u, v in self.alternatives.items())
-        return f"{text} ({extra})" if extra else text
+        return _threshold_text(self.value, self.unit, tuple(self.alternatives.items()))
 
     def for_lab(self, lab: LabValue) -> tuple[float, float, Comparator | None]:
         """(lab number, cut-off, comparator) in the unit the comparison is made in."""
         if lab.entered_unit in self.alternatives:
             return lab.entered_value, self.alternatives[lab.entered_unit], lab.comparator
         return lab.value, self.value, lab.comparator
+
+
+@functools.lru_cache(maxsize=512)
+def _threshold_text(value: float, unit: str, alternatives: tuple[tuple[str, float], ...]) -> str:
+    text = f"{format_number(value)} {unit_label(unit)}"
+    extra = ", ".join(f"{format_number(v)} {unit_label(u)}" for u, v in alternatives)
+    return f"{text} ({extra})" if extra else text
 
 
 def threshold(name: str, value: float, unit: str, **alternatives: float) -> Threshold:
@@ -125,9 +134,38 @@ def in_band(
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Memoisation
+
+
+def memo_per_snapshot(function: Callable[..., T]) -> Callable[..., T]:
+    """Cache ``function(snapshot, *args)`` for the few most recent snapshots, keyed on object identity.
+
+    Several rules ask the same derived question of one snapshot (which drugs of a class, the trial
+    assessment); hashing a whole snapshot to use ``functools.lru_cache`` would cost more than the answer.
+    The cache keeps a reference to each snapshot, so an identity is never reused while it is cached.
+    """
+    cache: dict[tuple, tuple[object, T]] = {}
+
+    @functools.wraps(function)
+    def wrapper(snapshot, *args):
+        key = (id(snapshot), *args)
+        hit = cache.get(key)
+        if hit is not None and hit[0] is snapshot:
+            return hit[1]
+        value = function(snapshot, *args)
+        if len(cache) >= 64:
+            cache.clear()
+        cache[key] = (snapshot, value)
+        return value
+
+    return wrapper
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Dates
 
 
+@functools.lru_cache(maxsize=1024)
 def months_before(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` calendar months earlier (clamped to the month's last day)."""
     year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
@@ -197,6 +235,7 @@ class Labs:
         for values in by_analyte.values():
             values.sort(key=_recency, reverse=True)
         self._by_analyte = by_analyte
+        self._plain_picks: dict[tuple[str, Freshness], Pick] = {}
 
     def name(self, analyte: str) -> str:
         return self._names.get(analyte, analyte)
@@ -218,6 +257,15 @@ class Labs:
         Two different results for the same collection date and time are a conflict: the rule is not
         evaluable rather than silently picking one.
         """
+        if where is None:
+            key = (analyte, freshness)
+            pick = self._plain_picks.get(key)
+            if pick is None:
+                pick = self._plain_picks[key] = self._latest(analyte, freshness, None, "")
+            return pick
+        return self._latest(analyte, freshness, where, requirement)
+
+    def _latest(self, analyte: str, freshness: Freshness, where, requirement: str) -> Pick:
         name = self.name(analyte)
         values = self._by_analyte.get(analyte, [])
         candidates = [v for v in values if where is None or where(v)]

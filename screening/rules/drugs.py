@@ -8,10 +8,12 @@ other medicines are the ones the screening rules ask about (section 10 and the r
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from .base import memo_per_snapshot
 from .snapshot import Snapshot
 
 # ---------------------------------------------------------------------------------------------------------
@@ -290,6 +292,7 @@ def _key(name: str) -> str:
     return name.strip().lower().replace(" ", "_").replace("-", "_")
 
 
+@functools.lru_cache(maxsize=512)
 def drug_classes(name: str) -> frozenset[str]:
     """The classes of any recorded drug name; an empty set for a name the catalogues do not know.
 
@@ -324,6 +327,7 @@ def drug_display(name: str) -> str:
 Course = tuple[str, dt.date | None, dt.date | None]
 
 
+@memo_per_snapshot
 def courses_of_class(snapshot: Snapshot, cls: str) -> list[Course]:
     """Every recorded course of a drug in class ``cls`` as (name, start, end), earliest start first.
 

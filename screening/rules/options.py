@@ -6,8 +6,10 @@ conventions listed there. The chosen values are recorded in every screening resu
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 
@@ -60,9 +62,9 @@ class ScreeningOptions:
     min_dose_overrides: tuple[tuple[str, float], ...] = ()  # (generic name, mg/day) edits to table 1.3
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["min_dose_overrides"] = dict(self.min_dose_overrides)
-        return {key: (str(value) if isinstance(value, StrEnum) else value) for key, value in data.items()}
+        data = dict(_as_dict(self))
+        data["min_dose_overrides"] = dict(data["min_dose_overrides"])
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ScreeningOptions:
@@ -95,3 +97,10 @@ ALLOWED_VALUES: dict[str, tuple[Any, ...]] = {
     "tsh_upper_limit": (4.5, 4.0),
     "epds_probable_cutoff": (13, 10),
 }
+
+
+@functools.lru_cache(maxsize=64)
+def _as_dict(options: ScreeningOptions) -> MappingProxyType:
+    data = asdict(options)
+    data["min_dose_overrides"] = dict(options.min_dose_overrides)
+    return MappingProxyType({key: (str(value) if isinstance(value, StrEnum) else value) for key, value in data.items()})

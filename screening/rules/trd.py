@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import permutations
 
-from .base import Context, Hit, Rule, Skip, months_before, threshold, whole_months_between
+from .base import Context, Hit, Rule, Skip, memo_per_snapshot, months_before, threshold, whole_months_between
 from .drugs import ANTIDEPRESSANTS, OTHER_ANTIDEPRESSANT, molecule
 from .options import FailureDefinition, ScreeningOptions
 from .result import Category, Level, Msm, MsmItem, TrdAssessment, TrialAssessment, UsedValue, format_number
@@ -300,6 +300,7 @@ def _assess_trial(
     )
 
 
+@memo_per_snapshot
 def _assess_all(snapshot: Snapshot, as_of: dt.date, options: ScreeningOptions) -> list[_Assessed]:
     """Every trial started by ``as_of``, earliest first (a trial with no dose period cannot be assessed)."""
     trials = [t for t in snapshot.trials if t.dose_periods and min(p.start for p in t.dose_periods) <= as_of]

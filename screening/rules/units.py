@@ -10,6 +10,7 @@ not guessed at; the text comes back unchanged and the caller's acceptance check 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -152,6 +153,7 @@ def _prefixes_match(written: str, ucum: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=256)
 def unit_label(unit: str) -> str:
     """A UCUM code as clinicians write it: ``m[IU]/L`` -> ``mIU/L``, ``mm[Hg]`` -> ``mmHg``, ``1`` -> ``fraction``."""
     return _LABELS.get(unit) or unit.replace("[", "").replace("]", "")
