@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.utils import timezone
 
+from screening.charts import lab_trend_svg
 from screening.rules import analytes, drugs
 
 from .forms.records import body_mass_index
@@ -28,10 +29,48 @@ from .models import (
 class AnalyteHistory:
     analyte: analytes.Analyte
     results: list[LabResult]  # newest first
+    flagged_by: tuple[str, ...] = ()  # rule ids of live findings that used the latest result
 
     @property
     def latest(self) -> LabResult:
         return self.results[0]
+
+    @property
+    def out_of_lab_range(self) -> bool | None:
+        """Against the laboratory's own limits for the latest result; None when the report gave none."""
+        latest = self.latest
+        if latest.reference_low is None and latest.reference_high is None:
+            return None
+        below = latest.reference_low is not None and latest.value < latest.reference_low and latest.comparator != ">"
+        above = latest.reference_high is not None and latest.value > latest.reference_high and latest.comparator != "<"
+        return below or above
+
+    def trend_svg(self):
+        points = [
+            (r.collected_on, float(r.value_canonical), r.comparator or None)
+            for r in sorted(self.results, key=lambda r: (r.collected_on, r.pk))
+        ]
+        latest = self.latest
+        low, high = (
+            (analytes.to_canonical(latest.analyte, float(limit), latest.unit) if limit is not None else None)
+            for limit in (latest.reference_low, latest.reference_high)
+        )
+        return lab_trend_svg(
+            points, low=low, high=high, unit=analytes.unit_label(latest.canonical_unit), title=self.analyte.name
+        )
+
+
+def with_screening_flags(histories: list[AnalyteHistory], result: dict) -> list[AnalyteHistory]:
+    """Mark each analyte's latest result with the ids of the live findings that used it."""
+    used_by: dict[str, list[str]] = {}
+    for finding in result["findings"]:
+        for value in finding["values"]:
+            if value.get("source_id"):
+                used_by.setdefault(value["source_id"], []).append(finding["rule_id"])
+    return [
+        replace(history, flagged_by=tuple(dict.fromkeys(used_by.get(str(history.latest.pk), ()))))
+        for history in histories
+    ]
 
 
 def lab_histories(patient: Patient) -> list[AnalyteHistory]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
+from django.utils.safestring import SafeString
 
+from .charts import TimelineSpan, TimelineTrial, treatment_timeline_svg
 from .models import FindingReview, ReviewState, Screening, ScreeningFinding
-from .rules import RULES
+from .rules import RULES, drugs
 from .rules.base import Rule
 from .rules.result import CATEGORY_ORDER, Category
 
@@ -182,3 +185,82 @@ def reviewer_names(findings: list[RecordedFinding]) -> list[str]:
             user = review.reviewed_by
             names.setdefault(user.pk, user.get_full_name() or user.get_username())
     return list(names.values())
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Charts
+
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def treatment_timeline(snapshot_json: dict, result: dict, *, width: int = 900) -> SafeString:
+    """The drug-o-gram with PHQ-9 on the same axis, drawn from a screening's own input and result.
+
+    Live and recorded screenings both pass their JSON, so a printed summary shows the history as it was.
+    """
+    as_of = _date(result["as_of"])
+    assessments = {(t["drug"], t["start"]): t for t in result["trd"]["trials"]}
+    trials = []
+    for entry in snapshot_json.get("trials", []):
+        doses = entry.get("doses") or [
+            {"daily_dose_mg": entry["daily_dose_mg"], "start": entry["start"], "end": entry.get("end")}
+        ]
+        assessment = assessments.get((entry["drug"], doses[0]["start"]), {})
+        trials.append(
+            TimelineTrial(
+                label=drugs.drug_display(entry["drug"])
+                if entry["drug"] != "other"
+                else entry.get("drug_text", "Other"),
+                periods=[(_date(d["start"]), _date(d.get("end")), float(d["daily_dose_mg"])) for d in doses],
+                adequate=bool(assessment.get("adequate")),
+                failed=bool(assessment.get("failed")),
+                minimum_mg=assessment.get("minimum_adequate_dose_mg"),
+            )
+        )
+    spans = [
+        TimelineSpan(
+            label=f"{drugs.drug_display(a['drug'])} augmentation",
+            start=_date(a["start"]),
+            end=_date(a.get("end")),
+            kind="augmentation",
+        )
+        for a in snapshot_json.get("augmentations", [])
+    ]
+    spans += [
+        TimelineSpan(
+            label=f"ECT ({e.get('laterality', 'unknown')})",
+            start=_date(e["start"]),
+            end=_date(e.get("end")),
+            kind="ect",
+        )
+        for e in snapshot_json.get("ect", [])
+    ]
+    scores = []
+    for entry in snapshot_json.get("phq9", []):
+        items = entry.get("items") or []
+        total = sum(items) if items else int(entry.get("total") or 0)
+        scores.append((_date(entry["date"]), total, bool(items and items[-1] > 0)))
+    dates = [p[0] for t in trials for p in t.periods] + [s.start for s in spans] + [s[0] for s in scores]
+    start = min([*dates, as_of - dt.timedelta(days=365)])
+    return treatment_timeline_svg(
+        trials=trials, treatments=spans, scores=scores, start=start, end=as_of, width=width, today=as_of
+    )
+
+
+def with_last_reviews(result: dict, last: Screening | None) -> dict:
+    """Copy of a live result whose findings carry the review of the same unchanged finding in ``last``."""
+    if last is None:
+        return result
+    latest: dict[tuple[str, str], FindingReview] = {}
+    reviews = FindingReview.objects.filter(finding__screening=last).select_related("finding", "reviewed_by")
+    for review in reviews.order_by("reviewed_at", "pk"):
+        latest[(review.finding.rule_id, review.finding.inputs_key)] = review
+    findings = []
+    for finding in result["findings"]:
+        review = latest.get((finding["rule_id"], finding["inputs_key"]))
+        if review is not None:
+            finding = {**finding, "review": review}
+        findings.append(finding)
+    return {**result, "findings": findings}

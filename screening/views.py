@@ -23,6 +23,7 @@ from .presenters import (
     reviewer_names,
     rule_catalogue_groups,
     screening_context,
+    treatment_timeline,
 )
 from .review_forms import ReviewForm
 from .rules import RULESET_VERSION
@@ -127,6 +128,7 @@ def _print_context(request, screening, *, for_pdf: bool) -> dict:
             "age": screening.patient.age_on(screening.as_of),
             "phq9_scores": recorded_scores(screening.snapshot, "phq9"),
             "reviewers": reviewer_names(context["recorded_findings"]),
+            "timeline_svg": treatment_timeline(screening.snapshot, screening.result, width=700),
         }
     )
     return context

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from screening.presenters import compare_with_last, screening_context
+from screening.presenters import compare_with_last, screening_context, treatment_timeline, with_last_reviews
 from screening.services import live_screening
 from screening.snapshots import with_snapshot_data
 
@@ -55,7 +55,9 @@ def patient_detail(request, code):
     live = live_screening(patient)
     result = live.result.to_dict()
     screenings = list(patient.screenings.select_related("recorded_by").order_by("-recorded_at", "-pk")[:10])
-    context.update(screening_context(result))
+    context.update(screening_context(with_last_reviews(result, screenings[0] if screenings else None)))
+    context["histories"] = presenters.with_screening_flags(context["histories"], result)
+    context["timeline_svg"] = treatment_timeline(live.snapshot_json, result)
     context["screenings"] = screenings
     context["comparison"] = compare_with_last(
         screenings[0] if screenings else None, live_result=result, live_fingerprint=live.data_fingerprint

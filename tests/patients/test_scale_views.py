@@ -189,7 +189,8 @@ class TestPatientPage:
         assert "0 (Not at all)" in page
         assert "(total only, imported)" in page
         assert "not recorded (total only)" in page
-        assert page.index("2025-03-01") < page.index("2025-01-05") < page.index("2024-11-01")
+        history = page[page.index('aria-labelledby="scales-heading"') :]
+        assert history.index("2025-03-01") < history.index("2025-01-05") < history.index("2024-11-01")
         assert reverse("patients:scale_create", args=[patient.code, "phq9"]) in page
         assert reverse("patients:scale_create", args=[patient.code, "epds"]) in page
 

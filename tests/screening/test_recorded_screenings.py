@@ -21,6 +21,7 @@ from screening.models import (
 )
 from screening.rules import registry
 from tests import factories
+from tests.patients import PATIENT_PAGE_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -270,3 +271,32 @@ class TestPrintAndPdf:
         response = client_for(clinician).get(reverse("screening:pdf", args=[screened.code]), {"paper": "letter"})
         box = PdfReader(io.BytesIO(response.content)).pages[0].mediabox
         assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+
+
+class TestPatientPageWithReviews:
+    def test_live_findings_show_the_review_of_the_last_recorded_screening(
+        self, screened, patient, client_for, clinician
+    ):
+        services.review_finding(
+            finding=finding(screened, "META-01a"), reviewed_by=clinician, state="acknowledged", note="Discussed diet."
+        )
+        page = client_for(clinician).get(patient.get_absolute_url()).text
+        assert "Acknowledged by Casey Doctor" in page
+        assert "Discussed diet." in page
+
+    @pytest.mark.parametrize("screenings", [1, 4])
+    def test_patient_page_queries_stay_fixed(
+        self, screened, patient, client_for, clinician, django_assert_max_num_queries, screenings
+    ):
+        for _ in range(screenings - 1):
+            last = services.record_screening(patient=patient, recorded_by=clinician)
+            for row in last.findings.all():
+                services.review_finding(finding=row, reviewed_by=clinician, state="acknowledged")
+        client = client_for(clinician)
+        with django_assert_max_num_queries(PATIENT_PAGE_QUERIES + 1):  # + the last screening's reviews
+            response = client.get(patient.get_absolute_url())
+        assert response.status_code == 200
+
+    def test_labs_table_links_the_findings_that_used_each_result(self, screened, patient, client_for, clinician):
+        page = client_for(clinician).get(patient.get_absolute_url()).text
+        assert 'href="#finding-META-01a"' in page
