@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
@@ -44,7 +45,7 @@ from screening.rules import analytes
 from screening.rules import drugs as drug_catalogue
 from screening.rules.base import months_before
 
-from . import services
+from . import roles, services
 from .models import (
     Adherence,
     Ancestry,
@@ -1384,9 +1385,10 @@ def ensure_demo_user(*, clinic: Clinic, password: str | None, reset_password: bo
             user.full_clean()
             user.save()
         if not ClinicMembership.objects.filter(user=user, clinic=clinic).exists():
-            membership = ClinicMembership(user=user, clinic=clinic, role=ClinicMembership.Role.CLINICIAN)
+            membership = ClinicMembership(user=user, clinic=clinic)
             membership.full_clean()
             membership.save()
+        user.groups.add(Group.objects.get(name=roles.CLINICIAN))
     return user, created, new_password
 
 

@@ -30,20 +30,21 @@ class Clinic(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("view_dashboard", "Can view the clinic dashboard and worklists"),
+            ("manage_clinic", "Can change the clinic's screening conventions and members"),
+            ("view_audit_trail", "Can browse the audit trail"),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
 class ClinicMembership(models.Model):
-    class Role(models.TextChoices):
-        CLINICIAN = "clinician", "Clinician"
-        ADMINISTRATOR = "administrator", "Clinic administrator"
-        REVIEWER = "reviewer", "Read-only reviewer"
+    """Where a user works. What they may do there comes from their role group (see :mod:`patients.roles`)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.CLINICIAN)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "clinic"], name="unique_membership")]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,7 +10,6 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from patients.access import clinics_for, get_patient_for_user
-from patients.models import ClinicMembership
 
 from . import services
 from .access import get_finding_for_user, get_screening_for_user
@@ -41,10 +41,7 @@ def rule_catalogue(request):
 @require_http_methods(["GET", "POST"])
 def clinic_settings(request, clinic_code):
     clinic = get_object_or_404(clinics_for(request.user), code=clinic_code)
-    editable = (
-        request.user.is_superuser
-        or clinic.memberships.filter(user=request.user, role=ClinicMembership.Role.ADMINISTRATOR).exists()
-    )
+    editable = request.user.has_perm("patients.manage_clinic")
     if request.method == "POST" and not editable:
         raise PermissionDenied("Only clinic administrators can change the screening conventions.")
     form = ClinicOptionsForm(request.POST or None, options=services.clinic_options(clinic), editable=editable)
@@ -57,6 +54,7 @@ def clinic_settings(request, clinic_code):
 
 
 @require_POST
+@permission_required("screening.add_screening", raise_exception=True)
 def record(request, code):
     patient = get_patient_for_user(request.user, code)
     screening = services.record_screening(patient=patient, recorded_by=request.user)
@@ -69,16 +67,16 @@ def record(request, code):
 
 
 @require_GET
+@permission_required("screening.view_screening", raise_exception=True)
 def screening_detail(request, code):
     screening = get_screening_for_user(request.user, code)
     return render(request, "screening/detail.html", _recorded_context(request.user, screening))
 
 
 @require_POST
+@permission_required("screening.add_findingreview", raise_exception=True)
 def review(request, code, finding_id):
     finding = get_finding_for_user(request.user, code, finding_id)
-    if not can_review_in(request.user, finding.screening.patient.clinic):
-        raise PermissionDenied("Read-only reviewers cannot change review states.")
     form = ReviewForm(request.POST, finding=finding)
     if form.is_valid():
         try:
@@ -101,6 +99,7 @@ def review(request, code, finding_id):
 
 
 @require_GET
+@permission_required("screening.view_screening", raise_exception=True)
 def print_view(request, code):
     screening = get_screening_for_user(request.user, code)
     services.log_summary_access(screening=screening, user=request.user, kind=SummaryAccess.Kind.PRINT)
@@ -108,6 +107,7 @@ def print_view(request, code):
 
 
 @require_GET
+@permission_required("screening.view_screening", raise_exception=True)
 def pdf(request, code):
     screening = get_screening_for_user(request.user, code)
     html = render_to_string("screening/print.html", _print_context(request, screening, for_pdf=True), request)
@@ -156,7 +156,5 @@ def _recorded_context(user, screening, *, forms=None, with_forms: bool = True) -
 
 
 def can_review_in(user, clinic) -> bool:
-    """Clinicians and clinic administrators review findings; read-only reviewers do not."""
-    return clinic.memberships.filter(
-        user=user, role__in=[ClinicMembership.Role.CLINICIAN, ClinicMembership.Role.ADMINISTRATOR]
-    ).exists()
+    """Clinicians review findings; administrators and read-only reviewers see the reviews."""
+    return user.has_perm("screening.add_findingreview")

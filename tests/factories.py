@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
-from patients import services
+from patients import roles, services
 from patients.models import Clinic, ClinicMembership, Patient
 from patients.services import LabEntry
 
@@ -22,11 +23,14 @@ def make_clinic(name: str | None = None) -> Clinic:
     return Clinic.objects.create(name=name or f"Clinic {next(_counter)}")
 
 
-def make_user(*, clinic: Clinic | None = None, role: str = ClinicMembership.Role.CLINICIAN, **fields: Any):
+def make_user(*, clinic: Clinic | None = None, role: str = roles.CLINICIAN, **fields: Any):
+    """A user in ``clinic`` with one of the role groups of :mod:`patients.roles` (``role=None``: no group)."""
     username = fields.pop("username", f"user{next(_counter)}")
     user = get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)
+    if role is not None:
+        user.groups.add(Group.objects.get(name=role))
     if clinic is not None:
-        ClinicMembership.objects.create(user=user, clinic=clinic, role=role)
+        ClinicMembership.objects.create(user=user, clinic=clinic)
     return user
 
 

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
 
-from patients import demo
+from patients import demo, roles
 from patients.models import (
     AntidepressantTrial,
     Augmentation,
@@ -117,7 +117,7 @@ def test_creates_the_clinic_a_clinician_and_twelve_patients():
     mrns = sorted(clinic.patients.values_list("mrn", flat=True))
     assert mrns == [f"DEMO-{n:04d}" for n in range(1, 13)]
     membership = ClinicMembership.objects.get(user__username=demo.DEMO_USERNAME, clinic=clinic)
-    assert membership.role == ClinicMembership.Role.CLINICIAN
+    assert membership.user.groups.filter(name=roles.CLINICIAN).exists()
     assert "http://127.0.0.1:8000/" in output
     assert "Username:  demo" in output
 

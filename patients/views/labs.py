@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -10,6 +11,7 @@ from ..forms import LabPanelForm
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required("patients.add_labresult", raise_exception=True)
 def lab_panel_create(request, code):
     patient = get_patient_for_user(request.user, code)
     form = LabPanelForm(request.POST or None, patient=patient)

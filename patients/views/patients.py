@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +20,7 @@ PAGE_SIZE = 25
 
 
 @require_GET
+@permission_required("patients.view_patient", raise_exception=True)
 def patient_list(request):
     form = PatientSearchForm(request.GET or None)
     patients = patients_for(request.user).select_related("clinic")
@@ -37,6 +39,7 @@ def patient_list(request):
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required("patients.add_patient", raise_exception=True)
 def patient_create(request, clinic_code):
     clinic = get_object_or_404(clinics_for(request.user), code=clinic_code)
     form = PatientForm(request.POST or None, clinic=clinic)
@@ -48,6 +51,7 @@ def patient_create(request, clinic_code):
 
 
 @require_GET
+@permission_required("patients.view_patient", raise_exception=True)
 def patient_detail(request, code):
     patients = with_snapshot_data(Patient.objects.all()).prefetch_related("psychotherapy")
     patient = get_patient_for_user(request.user, code, queryset=patients)
@@ -66,6 +70,7 @@ def patient_detail(request, code):
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required("patients.change_patient", raise_exception=True)
 def patient_edit(request, code):
     patient = get_patient_for_user(request.user, code)
     form = PatientForm(request.POST or None, instance=patient, clinic=patient.clinic)
@@ -77,6 +82,7 @@ def patient_edit(request, code):
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required("patients.change_intake", raise_exception=True)
 def intake_edit(request, code):
     patient = get_patient_for_user(request.user, code)
     form = IntakeForm(request.POST or None, instance=patient.intake)

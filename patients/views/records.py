@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -12,6 +13,7 @@ from ..forms import MeasurementForm, MedicineEndForm, MedicineForm, Psychotherap
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required("patients.add_medicine", raise_exception=True)
 def medicine_create(request, code):
     patient = get_patient_for_user(request.user, code)
     form = MedicineForm(request.POST or None, patient=patient)
@@ -24,6 +26,7 @@ def medicine_create(request, code):
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required("patients.change_medicine", raise_exception=True)
 def medicine_end(request, code, medicine_id):
     patient = get_patient_for_user(request.user, code)
     medicine = get_object_or_404(patient.medicines, pk=medicine_id)
@@ -40,6 +43,7 @@ def medicine_end(request, code, medicine_id):
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required("patients.add_measurement", raise_exception=True)
 def measurement_create(request, code):
     patient = get_patient_for_user(request.user, code)
     form = MeasurementForm(request.POST or None, patient=patient)
@@ -53,6 +57,7 @@ def measurement_create(request, code):
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required("patients.add_psychotherapycourse", raise_exception=True)
 def psychotherapy_create(request, code):
     patient = get_patient_for_user(request.user, code)
     form = PsychotherapyForm(request.POST or None, patient=patient)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -14,6 +15,7 @@ from ..models import ScaleScore
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required("patients.add_scalescore", raise_exception=True)
 def scale_create(request, code, instrument):
     patient = get_patient_for_user(request.user, code)
     if instrument not in ScaleScore.Instrument.values:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -12,6 +13,7 @@ from ..forms import AugmentationForm, OtherTreatmentForm
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required("patients.add_augmentation", raise_exception=True)
 def augmentation_create(request, code):
     patient = get_patient_for_user(request.user, code)
     form = AugmentationForm(request.POST or None, patient=patient)
@@ -23,6 +25,7 @@ def augmentation_create(request, code):
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required("patients.add_othertreatment", raise_exception=True)
 def treatment_create(request, code):
     patient = get_patient_for_user(request.user, code)
     form = OtherTreatmentForm(request.POST or None, patient=patient)

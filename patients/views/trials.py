@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -22,6 +23,7 @@ def _page(request, form, patient: Patient, title: str):
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required("patients.add_antidepressanttrial", raise_exception=True)
 def trial_create(request, code):
     patient = get_patient_for_user(request.user, code)
     form = TrialForm(request.POST or None, patient=patient)
@@ -33,6 +35,7 @@ def trial_create(request, code):
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required("patients.change_antidepressanttrial", raise_exception=True)
 def trial_dose(request, code, trial_id):
     patient = get_patient_for_user(request.user, code)
     trial = _trial(patient, trial_id)
@@ -51,6 +54,7 @@ def trial_dose(request, code, trial_id):
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required("patients.change_antidepressanttrial", raise_exception=True)
 def trial_end(request, code, trial_id):
     patient = get_patient_for_user(request.user, code)
     trial = _trial(patient, trial_id)
@@ -67,6 +71,7 @@ def trial_end(request, code, trial_id):
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required("patients.change_antidepressanttrial", raise_exception=True)
 def trial_edit(request, code, trial_id):
     patient = get_patient_for_user(request.user, code)
     trial = _trial(patient, trial_id)

@@ -71,7 +71,8 @@ class TestPatientList:
         for i in range(count):
             factories.make_patient(clinic=clinic, family_name=f"Person{i:02d}")
         client = client_for(clinician)
-        with django_assert_max_num_queries(9):  # session, user, count, page, clinics + session save
+        # session, user, permissions (2), count, page, clinics, session save
+        with django_assert_max_num_queries(11):
             response = client.get(reverse("patients:list"))
         assert response.status_code == 200
 

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from patients import services
-from patients.models import Clinic, ClinicMembership, Patient
+from patients import roles, services
+from patients.models import Clinic, Patient
 from screening.rules import evaluate
 from screening.services import screen_patient
 from screening.snapshots import build_snapshot, with_snapshot_data
@@ -129,7 +129,7 @@ class TestClinicSettings:
         assert clinic.screening_options == {}
 
     def test_administrator_changes_conventions_and_results_record_them(self, client_for, clinic, patient):
-        admin = factories.make_user(clinic=clinic, role=ClinicMembership.Role.ADMINISTRATOR)
+        admin = factories.make_user(clinic=clinic, role=roles.ADMINISTRATOR)
         data = {
             "adequate_trial_weeks": "4",
             "failure_definition": "lt25",
@@ -155,7 +155,7 @@ class TestClinicSettings:
         assert result.options["homa_ir_cutoff"] == 3.0
 
     def test_refuses_unknown_drug_in_dose_overrides(self, client_for, clinic):
-        admin = factories.make_user(clinic=clinic, role=ClinicMembership.Role.ADMINISTRATOR)
+        admin = factories.make_user(clinic=clinic, role=roles.ADMINISTRATOR)
         response = client_for(admin).post(self.url(clinic), {"min_dose_overrides": "sertralin = 50"})
         assert response.status_code == 200
         assert response.context["form"].has_error("min_dose_overrides", "unknown_drug")

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from patients import roles
 from patients import services as patient_services
 from screening import services
 from screening.models import (
@@ -217,7 +218,7 @@ class TestAccess:
             assert wrong(url).status_code == 405, url
 
     def test_read_only_reviewer_sees_but_cannot_review(self, client_for, clinic, screened):
-        reviewer = factories.make_user(clinic=clinic, role="reviewer")
+        reviewer = factories.make_user(clinic=clinic, role=roles.REVIEWER)
         client = client_for(reviewer)
         assert client.get(screened.get_absolute_url()).status_code == 200
         row = screened.findings.first()
