@@ -110,6 +110,7 @@ class Patient(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False, help_text="Optimistic-locking counter.")
 
     class Meta:
         ordering = ["family_name", "given_name", "pk"]
@@ -199,6 +200,7 @@ class Intake(models.Model):
     diet_notes = models.TextField(blank=True)
     gastrointestinal_symptoms = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False, help_text="Optimistic-locking counter.")
 
     def __str__(self) -> str:
         return f"intake {self.pk}"
@@ -431,6 +433,7 @@ class AntidepressantTrial(models.Model):
     reason_stopped = models.CharField(max_length=300, blank=True)
     side_effects = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False, help_text="Optimistic-locking counter.")
 
     class Meta:
         ordering = ["pk"]

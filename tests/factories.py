@@ -28,6 +28,8 @@ def make_user(*, clinic: Clinic | None = None, role: str = roles.CLINICIAN, **fi
     username = fields.pop("username", f"user{next(_counter)}")
     user = get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)
     if role is not None:
+        if not Group.objects.filter(name=role).exists():
+            roles.sync_role_groups()  # flushed by a transactional test
         user.groups.add(Group.objects.get(name=role))
     if clinic is not None:
         ClinicMembership.objects.create(user=user, clinic=clinic)

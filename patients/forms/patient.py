@@ -5,6 +5,7 @@ from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 
+from ..concurrency import VersionedFormMixin
 from ..fields import CleanTextMixin, StrictDecimalField
 from ..models import Condition, Intake, Patient, PregnancyStatus, Sex
 from .common import DateInput, not_before_birth, not_in_future, today
@@ -14,7 +15,7 @@ class PatientSearchForm(forms.Form):
     q = forms.CharField(label="Search by name or MRN", required=False, max_length=100)
 
 
-class PatientForm(CleanTextMixin, forms.ModelForm):
+class PatientForm(VersionedFormMixin, CleanTextMixin, forms.ModelForm):
     """Demographics. The clinic is never a form field: the view decides it."""
 
     class Meta:
@@ -67,6 +68,7 @@ class PatientForm(CleanTextMixin, forms.ModelForm):
             "notes",
             Submit("save", "Save patient"),
         )
+        self.helper.render_hidden_fields = True
 
     def clean_birth_date(self):
         birth_date = not_in_future(self.cleaned_data["birth_date"], what="Date of birth")
@@ -125,7 +127,7 @@ class PatientForm(CleanTextMixin, forms.ModelForm):
         super()._post_clean()
 
 
-class IntakeForm(CleanTextMixin, forms.ModelForm):
+class IntakeForm(VersionedFormMixin, CleanTextMixin, forms.ModelForm):
     conditions = forms.MultipleChoiceField(
         label="Co-occurring conditions", choices=Condition.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -184,6 +186,7 @@ class IntakeForm(CleanTextMixin, forms.ModelForm):
             "gastrointestinal_symptoms",
             Submit("save", "Save intake"),
         )
+        self.helper.render_hidden_fields = True
 
     def clean_episode_onset(self):
         onset = not_in_future(self.cleaned_data.get("episode_onset"), what="Episode onset")

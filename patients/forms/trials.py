@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 
 from screening.rules import drugs
 
+from ..concurrency import VersionedFormMixin
 from ..fields import CleanTextMixin, StrictDecimalField
 from ..models import Adherence, AntidepressantTrial, DosePeriod, Outcome, Patient
 from .common import DateInput, not_before_birth, not_in_future
@@ -327,7 +328,7 @@ class TrialEndForm(CleanTextMixin, forms.Form):
         return day
 
 
-class TrialDetailsForm(CleanTextMixin, forms.ModelForm):
+class TrialDetailsForm(VersionedFormMixin, CleanTextMixin, forms.ModelForm):
     """Adherence, outcome and notes of a trial. Drug, doses and dates change only through the dose forms."""
 
     improvement_pct = ImprovementField()
@@ -351,3 +352,4 @@ class TrialDetailsForm(CleanTextMixin, forms.ModelForm):
             "side_effects",
             Submit("save", "Save details"),
         )
+        self.helper.render_hidden_fields = True

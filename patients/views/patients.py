@@ -13,6 +13,7 @@ from screening.snapshots import with_snapshot_data
 
 from .. import presenters, services
 from ..access import clinics_for, get_patient_for_user, patients_for
+from ..concurrency import StaleEditError, save_versioned
 from ..forms import IntakeForm, PatientForm, PatientSearchForm
 from ..models import Patient
 
@@ -75,9 +76,13 @@ def patient_edit(request, code):
     patient = get_patient_for_user(request.user, code)
     form = PatientForm(request.POST or None, instance=patient, clinic=patient.clinic)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Patient details saved.")
-        return redirect(patient)
+        try:
+            save_versioned(form)
+        except StaleEditError as conflict:
+            form.show_conflict(conflict)
+        else:
+            messages.success(request, "Patient details saved.")
+            return redirect(patient)
     return render(request, "patients/form.html", {"form": form, "patient": patient, "title": "Edit patient"})
 
 
@@ -87,7 +92,11 @@ def intake_edit(request, code):
     patient = get_patient_for_user(request.user, code)
     form = IntakeForm(request.POST or None, instance=patient.intake)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Intake saved.")
-        return redirect(patient)
+        try:
+            save_versioned(form)
+        except StaleEditError as conflict:
+            form.show_conflict(conflict)
+        else:
+            messages.success(request, "Intake saved.")
+            return redirect(patient)
     return render(request, "patients/form.html", {"form": form, "patient": patient, "title": "Intake"})

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import services
 from ..access import get_patient_for_user
+from ..concurrency import StaleEditError, save_versioned
 from ..forms import TrialDetailsForm, TrialDoseForm, TrialEndForm, TrialForm
 from ..forms.trials import current_period
 from ..models import AntidepressantTrial, Patient
@@ -77,7 +78,11 @@ def trial_edit(request, code, trial_id):
     trial = _trial(patient, trial_id)
     form = TrialDetailsForm(request.POST or None, instance=trial)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Details of the {trial.drug_display} trial saved.")
-        return redirect(patient)
+        try:
+            save_versioned(form)
+        except StaleEditError as conflict:
+            form.show_conflict(conflict)
+        else:
+            messages.success(request, f"Details of the {trial.drug_display} trial saved.")
+            return redirect(patient)
     return _page(request, form, patient, f"Edit trial — {trial.drug_display}")
