@@ -13,10 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def hidden_fields(page: str) -> dict:
-    return {
-        name: value
-        for name, value in re.findall(r'<input type="hidden" name="(version|original)" value="([^"]*)"', page)
-    }
+    return dict(re.findall(r'<input type="hidden" name="(version|original)" value="([^"]*)"', page))
 
 
 def two_clinicians(clinic):
