@@ -26,6 +26,8 @@ PUBLIC = {
 }
 # Namespaces served by Django's own apps with their own access control.
 SKIPPED_NAMESPACES = {"admin"}
+# POSTs that change no clinical data (ending one's own session).
+NOT_WRITES = {"logout"}
 
 
 def walk(patterns, namespace: str = ""):
@@ -125,3 +127,15 @@ def test_pages_without_objects_never_show_another_clinics_patients(client_for, s
         assert response.status_code in (200, 302, 403, 405), (name, response.status_code)
         if response.status_code == 200 and response.get("Content-Type", "").startswith("text/"):
             assert "Walkthrough" not in response.content.decode(), name
+
+
+def test_read_only_reviewers_can_read_but_never_write(client_for, clinic, world):
+    from patients import roles
+
+    client = client_for(factories.make_user(clinic=clinic, role=roles.REVIEWER))
+    for name, url, _ in project_urls(world):
+        if name.split(":")[-1] in PUBLIC or name in NOT_WRITES:
+            continue
+        assert client.get(url).status_code in (200, 302, 403, 405), name
+        response = client.post(url, {})
+        assert response.status_code in (403, 405), (name, response.status_code)
