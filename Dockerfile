@@ -13,7 +13,14 @@ RUN groupadd --system app \
 
 WORKDIR /app
 
-# Runtime dependencies only (psycopg[binary] ships libpq, so no system packages are needed).
+# System libraries for WeasyPrint (PDF summaries) and fonts covering accented names; psycopg[binary] ships
+# its own libpq.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+       fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
+# Runtime Python dependencies only.
 COPY requirements.txt .
 RUN pip install --no-input -r requirements.txt
 

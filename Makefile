@@ -25,20 +25,11 @@ help:
 venv:
 	@VENV=$(VENV) bash scripts/bootstrap-venv.sh
 
-run: venv
-	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py load_demo
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+run:
+	bash scripts/run.sh
 
-# Tests run with DEBUG off, as in production, so they need a SECRET_KEY (a throwaway one unless
-# set) and the collected static files that the manifest storage looks names up in.
-test: export SECRET_KEY ?= $(shell python3 -c 'import secrets; print("test-" + secrets.token_urlsafe(40))')
-test: venv
-	@if [ -n "$$DATABASE_URL" ]; then echo "Database: DATABASE_URL (PostgreSQL)"; else echo "Database: SQLite (DATABASE_URL not set)"; fi
-	@$(PY) manage.py collectstatic --noinput --verbosity 0
-	@status=0; $(VENV)/bin/pytest $(ARGS) || status=$$?; \
-	if [ $$status -eq 5 ]; then echo "ERROR: pytest collected no tests (exit code 5)." >&2; exit 1; fi; \
-	exit $$status
+test:
+	bash scripts/test.sh $(ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -252,6 +252,7 @@ class Medicine(models.Model):
     end = models.DateField(null=True, blank=True)
     last_taken = models.DateField(null=True, blank=True, help_text="For biotin: the date last taken.")
     notes = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, help_text="When the row was created or last saved.")
 
     class Meta:
         ordering = ["kind", "name", "-start", "pk"]
@@ -283,6 +284,7 @@ class Measurement(models.Model):
     waist_cm = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     systolic = models.PositiveSmallIntegerField("systolic BP (mmHg)", null=True, blank=True)
     diastolic = models.PositiveSmallIntegerField("diastolic BP (mmHg)", null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, help_text="When the row was created or last saved.")
 
     class Meta:
         ordering = ["-measured_on", "-pk"]
@@ -433,6 +435,7 @@ class AntidepressantTrial(models.Model):
     reason_stopped = models.CharField(max_length=300, blank=True)
     side_effects = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, help_text="When the row was created or last saved.")
     version = models.PositiveIntegerField(default=1, editable=False, help_text="Optimistic-locking counter.")
 
     class Meta:
@@ -461,6 +464,7 @@ class DosePeriod(models.Model):
     daily_dose_mg = models.DecimalField(max_digits=8, decimal_places=2)
     start = models.DateField()
     end = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, help_text="When the row was created or last saved.")
 
     class Meta:
         ordering = ["start", "pk"]
@@ -490,6 +494,7 @@ class Augmentation(models.Model):
     end = models.DateField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     notes = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, help_text="When the row was created or last saved.")
 
     class Meta:
         ordering = ["start", "pk"]
@@ -533,6 +538,7 @@ class OtherTreatment(models.Model):
     sessions = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(500)])
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     notes = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, help_text="When the row was created or last saved.")
 
     class Meta:
         ordering = ["start", "pk"]
