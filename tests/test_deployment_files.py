@@ -210,8 +210,9 @@ def test_ci_run_fails_when_no_tests_ran():
     assert re.search(r"^fail_if_no_tests\(\)", ci, re.MULTILINE)
     assert re.search(r"^\s+fail_if_no_tests ", ci, re.MULTILINE), "the guard must be called"
     assert "no tests ran" in ci
-    makefile = read("Makefile")
-    assert re.search(r"-eq 5 \]; then .*exit 1", makefile), "make test must turn pytest's exit code 5 into a failure"
+    runner = read("scripts/test.sh")
+    assert re.search(r'"\$status" -eq 5 \]; then\n.*\n\s+exit 1', runner), "pytest's exit code 5 must be a failure"
+    assert "scripts/test.sh" in ci, "CI runs the README's test command"
 
 
 def test_ci_run_steps_in_order():

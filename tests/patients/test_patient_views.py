@@ -156,6 +156,7 @@ class TestEditAndIntake:
             "sex": "female",
             "ancestry": "south_asian",
             "pregnancy_status": "not_pregnant",
+            "version": patient.version,
         }
         response = client_for(clinician).post(reverse("patients:edit", args=[patient.code]), data)
         assert response.status_code == 302
@@ -171,6 +172,7 @@ class TestEditAndIntake:
             "exercise_minutes_per_week": "90",
             "alcohol_units_per_week": "4",
             "smoking": "never",
+            "version": patient.intake.version,
         }
         response = client_for(clinician).post(reverse("patients:intake", args=[patient.code]), data)
         assert response.status_code == 302

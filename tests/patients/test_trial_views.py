@@ -341,7 +341,7 @@ class TestEditTrial:
 
     def test_edits_details_without_touching_doses(self, client_for, clinician, patient, trial):
         data = {"adherence": "poor", "outcome": "too_early", "improvement_pct": "5", "side_effects": "Headache"}
-        response = client_for(clinician).post(self.url(patient, trial), data)
+        response = client_for(clinician).post(self.url(patient, trial), {**data, "version": trial.version})
         assert response.status_code == 302
         trial.refresh_from_db()
         assert (trial.adherence, trial.outcome, trial.improvement_pct, trial.side_effects) == (
