@@ -25,4 +25,10 @@ _EXCLUDED: dict[str, list[str]] = {
 def register_models() -> None:
     for model in [*PATIENT_PATHS, *CLINIC_PATHS]:
         if not auditlog.contains(model):
-            auditlog.register(model, exclude_fields=[*_NOISE, *_EXCLUDED.get(model.__name__, [])])
+            auditlog.register(model, exclude_fields=[*_NOISE, *_EXCLUDED.get(model.__name__, []), *_reverse(model)])
+
+
+def _reverse(model) -> list[str]:
+    """Reverse relations (a patient's lab results, ...): auditlog would otherwise put a line for each into every
+    create entry; the related rows have entries of their own."""
+    return [field.name for field in model._meta.get_fields() if field.auto_created and not field.concrete]

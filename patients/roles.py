@@ -79,9 +79,15 @@ def sync_role_groups(apps=None) -> None:
 
         apps = global_apps
     for app_config in apps.get_app_configs():
+        # create_permissions skips an app config without a models module, which is how the historical app
+        # configs of a migration look. Restore the real value afterwards: left at None on the global registry,
+        # every later post_migrate (a test's flush) would skip the app and stop recreating its content types.
+        models_module = getattr(app_config, "models_module", None)
         app_config.models_module = True
-        create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
+        try:
+            create_permissions(app_config, verbosity=0, apps=apps)
+        finally:
+            app_config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, codenames in ROLE_PERMISSIONS.items():

@@ -128,14 +128,13 @@ def _text(
 
 def _svg_open(width: float, height: float, label: str, css_class: str, *, scalable: bool) -> str:
     if scalable:
-        # Shrinks to the column (or the printed page) and never grows past its design width. Width and
-        # height attributes are left off on purpose: with them, browsers keep the full height when the
-        # width shrinks (letterboxing), while this form scales correctly in browsers and in WeasyPrint.
-        size = f'style="width:100%;max-width:{_n(width)}px;height:auto"'
-    else:
-        size = f'width="{_n(width)}" height="{_n(height)}"'
+        # Shrinks to the column (or the printed page) and never grows past its design width: the class
+        # carries "max-width: 100%; height: auto" (static/css/app.css, static/css/print.css), which keeps the
+        # proportions of the viewBox. No style attribute: the Content Security Policy refuses inline styles.
+        css_class = f"{css_class} chart-scalable"
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" {size} viewBox="0 0 {_n(width)} {_n(height)}"'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(width)}" height="{_n(height)}"'
+        f' viewBox="0 0 {_n(width)} {_n(height)}"'
         f' role="img" aria-label="{_e(label)}" class="{css_class}" font-family="{FONT_STACK}" fill="{INK}">'
         f"<title>{_e(label)}</title>"
     )

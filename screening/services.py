@@ -5,14 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F, Value
 from django.utils import timezone
 
+from audit.services import log_bulk_create
 from patients.models import Clinic, Patient
 
 from .models import DismissalReason, FindingReview, ReviewState, Screening, ScreeningFinding, SummaryAccess
+from .queries import latest_screening_id, latest_screenings, with_new_data_flag
 from .rules import ScreeningOptions, ScreeningResult, evaluate
 from .rules.json_io import snapshot_to_dict
 from .snapshots import build_snapshot, with_snapshot_data
@@ -35,11 +39,16 @@ class LiveScreening:
         return data_fingerprint(self.snapshot_json)
 
 
-def live_screening(patient: Patient, *, as_of: dt.date | None = None) -> LiveScreening:
-    """Evaluate the patient now; load it with :func:`screening.snapshots.with_snapshot_data`."""
+def live_screening(
+    patient: Patient, *, as_of: dt.date | None = None, options: ScreeningOptions | None = None
+) -> LiveScreening:
+    """Evaluate the patient now; load it with :func:`screening.snapshots.with_snapshot_data`.
+
+    ``options`` defaults to the patient's clinic conventions (callers screening many patients pass them once).
+    """
     as_of = as_of or timezone.localdate()
     snapshot = build_snapshot(patient)
-    result = evaluate(snapshot, as_of=as_of, options=clinic_options(patient.clinic))
+    result = evaluate(snapshot, as_of=as_of, options=options if options is not None else clinic_options(patient.clinic))
     return LiveScreening(result=result, snapshot_json=snapshot_to_dict(snapshot, as_of))
 
 
@@ -67,54 +76,138 @@ def record_screening(*, patient: Patient, recorded_by, as_of: dt.date | None = N
     review (so clinicians are not asked twice); a finding with new inputs starts open.
     """
     patient = with_snapshot_data(Patient.objects.filter(pk=patient.pk)).get()
-    live = live_screening(patient, as_of=as_of)
-    result, snapshot_json = live.result, live.snapshot_json
-    result_json = result.to_dict()
+    return record_screenings(patients=[patient], recorded_by=recorded_by, as_of=as_of)[0]
+
+
+@dataclass(frozen=True)
+class _Evaluated:
+    patient: Patient
+    result: ScreeningResult
+    result_json: dict
+    snapshot_json: dict
+
+
+def record_screenings(*, patients: Sequence[Patient], recorded_by, as_of: dt.date | None = None) -> list[Screening]:
+    """Record one screening for each patient, all in one transaction: the batched form of :func:`record_screening`.
+
+    ``patients`` must be loaded with :func:`screening.snapshots.with_snapshot_data`. Each patient is evaluated
+    exactly as a single recording would be, and unchanged reviews are carried over the same way. The queries
+    do not depend on the number of patients (lock, previous screenings, inserts of screenings, findings and
+    carried reviews), so a caller recording many patients should pass a few hundred at a time.
+    """
+    as_of = as_of or timezone.localdate()
+    options: dict[int, ScreeningOptions] = {}
+    evaluated = []
+    for patient in patients:
+        if patient.clinic_id not in options:
+            options[patient.clinic_id] = clinic_options(patient.clinic)
+        live = live_screening(patient, as_of=as_of, options=options[patient.clinic_id])
+        evaluated.append(_Evaluated(patient, live.result, live.result.to_dict(), live.snapshot_json))
+    if not evaluated:
+        return []
+    patient_ids = sorted({item.patient.pk for item in evaluated})
     with transaction.atomic():
-        previous = Screening.objects.select_for_update().filter(patient=patient).order_by("-recorded_at", "-pk").first()
-        screening = Screening(
-            patient=patient,
-            recorded_by=recorded_by,
-            recorded_at=timezone.now(),
-            as_of=result.as_of,
-            ruleset_version=result.ruleset_version,
-            options=result_json["options"],
-            snapshot=snapshot_json,
-            result=result_json,
-            data_fingerprint=data_fingerprint(snapshot_json),
-            content_hash=_digest({"snapshot": snapshot_json, "result": result_json}),
-            finding_count=len(result.findings),
+        # Lock the patients (in pk order, so two batches never deadlock) before reading their previous
+        # screenings: a concurrent recording of the same patient waits, then carries over from this one.
+        # FOR NO KEY UPDATE does not block lab entry, which only takes a key-share lock on the patient.
+        locked = Patient.objects.select_for_update(no_key=True).filter(pk__in=patient_ids).order_by("pk")
+        list(locked.values_list("pk", flat=True))
+        previous = dict(
+            Patient.objects.filter(pk__in=patient_ids)
+            .annotate(latest=latest_screening_id())
+            .filter(latest__isnull=False)
+            .values_list("pk", "latest")
         )
-        screening.full_clean()
-        screening.save()
+        recorded_at = timezone.now()
+        screenings = [_new_screening(item, recorded_by=recorded_by, recorded_at=recorded_at) for item in evaluated]
+        _insert_screenings(screenings)
+        # bulk_create sends no signals, so the audit entries are written here, in the same transaction. The
+        # findings get none of their own: they are immutable, written with their screening, and covered by
+        # its create entry (finding_count, and content_hash, the digest of the result they are copied from).
+        log_bulk_create(screenings, actor=recorded_by)
         findings = ScreeningFinding.objects.bulk_create(
-            ScreeningFinding(
-                screening=screening,
-                position=position,
-                rule_id=finding["rule_id"],
-                rule_version=finding["rule_version"],
-                category=finding["category"],
-                severity=finding["severity"],
-                title=finding["title"][:500],
-                inputs_key=finding["inputs_key"],
-                data=finding,
-            )
-            for position, finding in enumerate(result_json["findings"])
+            (
+                ScreeningFinding(
+                    screening=screening,
+                    position=position,
+                    rule_id=finding["rule_id"],
+                    rule_version=finding["rule_version"],
+                    category=finding["category"],
+                    severity=finding["severity"],
+                    title=finding["title"][:500],
+                    inputs_key=finding["inputs_key"],
+                    data=finding,
+                )
+                for screening, item in zip(screenings, evaluated, strict=True)
+                for position, finding in enumerate(item.result_json["findings"])
+            ),
+            batch_size=_INSERT_BATCH,
         )
-        if previous is not None:
-            _carry_over_reviews(previous, findings)
+        if previous:
+            log_bulk_create(_carry_over_reviews(previous, findings), actor=recorded_by)
+    return screenings
+
+
+#: Rows per INSERT: keeps every statement well under PostgreSQL's limit of 65,535 parameters.
+_INSERT_BATCH = 1000
+
+
+def _insert_screenings(screenings: list[Screening]) -> None:
+    """``bulk_create`` the screenings as one ``INSERT ... VALUES``.
+
+    On PostgreSQL, Django 5.2 sends a multi-row insert as one array per column (``INSERT ... SELECT * FROM
+    UNNEST(...)``), and psycopg escapes every quote of every snapshot and result into the array literal in
+    Python: most of the CPU time of writing a batch. A value that is an expression makes Django keep the
+    plain ``VALUES`` form (its compiler cannot put expressions in an array), where psycopg escapes each
+    document in C. The findings are small and stay with ``UNNEST``, which is faster for them.
+    """
+    for screening in screenings:
+        screening.finding_count = Value(screening.finding_count)
+    try:
+        Screening.objects.bulk_create(screenings)
+    finally:
+        for screening in screenings:
+            screening.finding_count = screening.finding_count.value
+
+
+def _new_screening(item: _Evaluated, *, recorded_by, recorded_at: dt.datetime) -> Screening:
+    snapshot_json, result_json = item.snapshot_json, item.result_json
+    screening = Screening(
+        patient=item.patient,
+        recorded_by=recorded_by,
+        recorded_at=recorded_at,
+        as_of=item.result.as_of,
+        ruleset_version=item.result.ruleset_version,
+        options=result_json["options"],
+        snapshot=snapshot_json,
+        result=result_json,
+        data_fingerprint=data_fingerprint(snapshot_json),
+        content_hash=_digest({"snapshot": snapshot_json, "result": result_json}),
+        finding_count=len(item.result.findings),
+    )
+    # The foreign keys are objects in hand and the code a fresh UUID (the database enforces all three);
+    # checking them here would cost three queries per screening, and validating the JSON would serialise
+    # the whole snapshot once more. Everything else is checked.
+    screening.full_clean(exclude=["patient", "recorded_by", "options", "snapshot", "result"], validate_unique=False)
     return screening
 
 
-def _carry_over_reviews(previous: Screening, findings: list[ScreeningFinding]) -> None:
-    latest: dict[tuple[str, int, str], FindingReview] = {}
-    reviews = FindingReview.objects.filter(finding__screening=previous).select_related("finding")
+def _carry_over_reviews(previous: dict[int, int], findings: list[ScreeningFinding]) -> list[FindingReview]:
+    """Copy the latest non-open review of each unchanged finding (same rule, version and inputs) of the
+    patient's previous screening (``previous``: patient pk -> screening pk) onto the new finding."""
+    latest: dict[tuple[int, str, int, str], FindingReview] = {}
+    reviews = FindingReview.objects.filter(finding__screening_id__in=previous.values()).annotate(
+        previous_screening=F("finding__screening_id"),
+        rule_id=F("finding__rule_id"),
+        rule_version=F("finding__rule_version"),
+        inputs_key=F("finding__inputs_key"),
+    )
     for review in reviews.order_by("reviewed_at", "pk"):
-        finding = review.finding
-        latest[(finding.rule_id, finding.rule_version, finding.inputs_key)] = review
+        latest[(review.previous_screening, review.rule_id, review.rule_version, review.inputs_key)] = review
     carried = []
     for finding in findings:
-        review = latest.get((finding.rule_id, finding.rule_version, finding.inputs_key))
+        before = previous.get(finding.screening.patient_id)
+        review = latest.get((before, finding.rule_id, finding.rule_version, finding.inputs_key))
         if review is None or review.state == ReviewState.OPEN:
             continue
         carried.append(
@@ -124,12 +217,38 @@ def _carry_over_reviews(previous: Screening, findings: list[ScreeningFinding]) -
                 dismissal_reason=review.dismissal_reason,
                 follow_up=review.follow_up,
                 note=review.note,
-                reviewed_by=review.reviewed_by,
+                reviewed_by_id=review.reviewed_by_id,
                 reviewed_at=review.reviewed_at,
                 carried_over_from=review,
             )
         )
-    FindingReview.objects.bulk_create(carried)
+    return FindingReview.objects.bulk_create(carried, batch_size=_INSERT_BATCH)
+
+
+def needs_screening(patients: Sequence[Patient]) -> list[Patient]:
+    """Those of ``patients`` (loaded with ``with_snapshot_data``) whose data changed since their latest
+    recorded screening, in the order given: never screened, a row saved since it was recorded, or a data
+    fingerprint that differs (which also catches edits and deletions that leave no timestamp).
+
+    Caveat: only the patient's data counts. A new rule-set version or changed clinic conventions do not make
+    a patient "changed"; re-record everyone after those.
+    """
+    latest = {
+        row[0]: row[1:]
+        for row in with_new_data_flag(
+            latest_screenings(Patient.objects.filter(pk__in=[p.pk for p in patients]))
+        ).values_list("patient_id", "data_fingerprint", "new_data")
+    }
+    today = timezone.localdate()
+    changed = []
+    for patient in patients:
+        if patient.pk not in latest:
+            changed.append(patient)
+            continue
+        fingerprint, new_data = latest[patient.pk]
+        if new_data or data_fingerprint(snapshot_to_dict(build_snapshot(patient), today)) != fingerprint:
+            changed.append(patient)
+    return changed
 
 
 class ReviewError(ValueError):

@@ -9,6 +9,7 @@ from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.services import PDF_DOWNLOAD, PRINT_VIEW, RECORDED_SCREENING, log_access
 from patients.access import clinics_for, get_patient_for_user
 
 from . import services
@@ -70,6 +71,7 @@ def record(request, code):
 @permission_required("screening.view_screening", raise_exception=True)
 def screening_detail(request, code):
     screening = get_screening_for_user(request.user, code)
+    log_access(request, screening, what=RECORDED_SCREENING)
     return render(request, "screening/detail.html", _recorded_context(request.user, screening))
 
 
@@ -92,7 +94,8 @@ def review(request, code, finding_id):
             form.add_error(error.field, ValidationError(str(error), code=error.code))
         else:
             messages.success(request, f"{finding.rule_id}: review saved.")
-            return redirect(f"{finding.screening.get_absolute_url()}#finding-{finding.pk}")
+            # Back to the finding just reviewed (its article id), not to the top of a long page.
+            return redirect(f"{finding.screening.get_absolute_url()}#finding-{finding.rule_id}")
     screening = finding.screening
     context = _recorded_context(request.user, screening, forms={finding.pk: form})
     return render(request, "screening/detail.html", context, status=400)
@@ -103,6 +106,7 @@ def review(request, code, finding_id):
 def print_view(request, code):
     screening = get_screening_for_user(request.user, code)
     services.log_summary_access(screening=screening, user=request.user, kind=SummaryAccess.Kind.PRINT)
+    log_access(request, screening, what=PRINT_VIEW)
     return render(request, "screening/print.html", _print_context(request, screening, for_pdf=False))
 
 
@@ -113,6 +117,7 @@ def pdf(request, code):
     html = render_to_string("screening/print.html", _print_context(request, screening, for_pdf=True), request)
     document = render_pdf(html)
     services.log_summary_access(screening=screening, user=request.user, kind=SummaryAccess.Kind.PDF)
+    log_access(request, screening, what=PDF_DOWNLOAD)
     response = HttpResponse(document, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="screening-{screening.as_of}-{screening.code}.pdf"'
     return response

@@ -10,11 +10,31 @@ def _test_settings(request):
         return  # pure tests: no Django settings to adjust
     settings = request.getfixturevalue("settings")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The test client speaks plain HTTP; production settings would redirect every request to HTTPS.
+    settings.SECURE_SSL_REDIRECT = False
     # Tests render pages without running collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, made flushable on PostgreSQL.
+
+    django-auditlog's migrations create its own ``auditlog_logentry`` table even though ``LogEntry`` is swapped
+    for ``audit.AuditEntry``. Django's flush (run after every transactional test, and so after every browser
+    test) truncates only the tables of installed models, and PostgreSQL refuses to truncate
+    ``django_content_type`` and the user table while that unused table references them. Production never
+    truncates, so the table is dropped in the test database only.
+    """
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("DROP TABLE IF EXISTS auditlog_logentry")
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.http import HttpRequest
 from django.test import Client
 from django.utils import timezone
 
@@ -92,7 +93,8 @@ def row_counts() -> dict[str, int]:
 
 
 def can_log_in(password: str) -> bool:
-    return Client().login(username=demo.DEMO_USERNAME, password=password)
+    # The login lockout (django-axes) needs the request that the login view would pass.
+    return Client().login(request=HttpRequest(), username=demo.DEMO_USERNAME, password=password)
 
 
 def screen_demo_clinic(as_of: dt.date) -> dict[str, ScreeningResult]:

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from audit.queries import recent_views
+from audit.services import PATIENT_PAGE, log_access
 from screening.presenters import compare_with_last, screening_context, treatment_timeline, with_last_reviews
 from screening.services import live_screening
 from screening.snapshots import with_snapshot_data
@@ -56,6 +58,7 @@ def patient_create(request, clinic_code):
 def patient_detail(request, code):
     patients = with_snapshot_data(Patient.objects.all()).prefetch_related("psychotherapy")
     patient = get_patient_for_user(request.user, code, queryset=patients)
+    log_access(request, patient, what=PATIENT_PAGE)
     context = presenters.patient_page(patient)
     live = live_screening(patient)
     result = live.result.to_dict()
@@ -64,6 +67,7 @@ def patient_detail(request, code):
     context["histories"] = presenters.with_screening_flags(context["histories"], result)
     context["timeline_svg"] = treatment_timeline(live.snapshot_json, result)
     context["screenings"] = screenings
+    context["recent_views"] = recent_views(patient)
     context["comparison"] = compare_with_last(
         screenings[0] if screenings else None, live_result=result, live_fingerprint=live.data_fingerprint
     )

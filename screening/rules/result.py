@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -186,8 +186,8 @@ class ScreeningResult:
             "as_of": self.as_of.isoformat(),
             "options": self.options,
             "findings": [_finding_to_dict(f) for f in self.findings],
-            "not_evaluable": [_plain(asdict(n)) for n in self.not_evaluable],
-            "trd": _plain(asdict(self.trd)),
+            "not_evaluable": [_jsonable(n) for n in self.not_evaluable],
+            "trd": _jsonable(self.trd),
             "phq9": _scale_to_dict(self.phq9, item_key="item9_positive"),
             "epds": _scale_to_dict(self.epds, item_key="item10_positive"),
         }
@@ -202,7 +202,7 @@ def format_number(value: float) -> str:
 
 
 def _finding_to_dict(finding: Finding) -> dict[str, Any]:
-    data = _plain(asdict(finding))
+    data = _jsonable(finding)
     for value, used in zip(data["values"], finding.values, strict=True):
         value["display"] = used.display
     data["analytes"] = list(finding.analytes)
@@ -224,11 +224,27 @@ def _scale_to_dict(summary: ScaleSummary, *, item_key: str) -> dict[str, Any]:
     }
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` as JSON-ready data: dataclasses as dicts (fields in order), tuples as lists, dates as ISO text.
+
+    The same dict as ``dataclasses.asdict`` followed by that conversion, built in one pass without
+    ``asdict``'s deep copies, which were most of the time of recording screenings in bulk.
+    """
+    if value is None or isinstance(value, str | int | float):
+        return value
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
-    return value
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    cls = type(value)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        if not is_dataclass(cls):
+            return value
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return {name: _jsonable(getattr(value, name)) for name in names}

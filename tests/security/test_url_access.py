@@ -5,6 +5,7 @@ argument fails here until it is given a sample value below, so no view can forge
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -27,7 +28,14 @@ PUBLIC = {
 # Namespaces served by Django's own apps with their own access control.
 SKIPPED_NAMESPACES = {"admin"}
 # POSTs that change no clinical data (ending one's own session).
-NOT_WRITES = {"logout"}
+NOT_WRITES = {
+    "logout",
+    # The user's own account security (tests/accounts): sessions and two-factor devices, open to every role.
+    "accounts:logout_everywhere",
+    "accounts:otp_setup",
+    "accounts:otp_verify",
+    "accounts:otp_disable",
+}
 
 
 def walk(patterns, namespace: str = ""):
@@ -59,7 +67,15 @@ def world(clinic, clinician):
     }
 
 
-SCREENING_CODE_URLS = {"screening:detail", "screening:review", "screening:print", "screening:pdf"}
+SCREENING_CODE_URLS = {
+    "screening:detail",
+    "screening:review",
+    "screening:print",
+    "screening:pdf",
+    "interop:screening_export",
+}
+# Import batches belong to the user who uploaded them: anyone else's code is simply unknown.
+IMPORT_BATCH_URLS = {"interop:preview", "interop:commit"}
 
 
 def sample_kwargs(name: str, pattern: URLPattern, world) -> dict | None:
@@ -67,6 +83,8 @@ def sample_kwargs(name: str, pattern: URLPattern, world) -> dict | None:
     for argument in pattern.pattern.converters:
         if argument == "clinic_code":
             kwargs[argument] = world["clinic"].code
+        elif argument == "code" and name in IMPORT_BATCH_URLS:
+            kwargs[argument] = uuid.uuid4()
         elif argument == "code":
             owner = world["screening"] if name in SCREENING_CODE_URLS else world["patient"]
             kwargs[argument] = owner.code
@@ -78,6 +96,8 @@ def sample_kwargs(name: str, pattern: URLPattern, world) -> dict | None:
             kwargs[argument] = world["finding"].pk
         elif argument == "instrument":
             kwargs[argument] = "phq9"
+        elif argument == "service_id":
+            kwargs[argument] = "trd-screening"
         else:
             pytest.fail(f"{name}: give the URL argument {argument!r} a sample value in {__name__}")
     return kwargs

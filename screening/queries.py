@@ -1,0 +1,119 @@
+"""Database expressions over recorded screenings, for lists and counts that must run a fixed number of queries.
+
+- the latest recorded screening of each patient (newest ``recorded_at``, then highest pk);
+- the current review state of a finding: its newest review row, or open when it has none;
+- whether a patient has clinical data saved after a screening was recorded.
+
+Each is one SQL expression, so a caller can filter, count and group by it in the database whatever the
+number of patients.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from patients.models import (
+    AntidepressantTrial,
+    Augmentation,
+    DosePeriod,
+    Intake,
+    LabResult,
+    Measurement,
+    Medicine,
+    OtherTreatment,
+    Patient,
+    ScaleScore,
+)
+
+from .models import FindingReview, ReviewState, Screening, ScreeningFinding
+
+
+def latest_screening_id(patient_ref: str = "pk") -> Subquery:
+    """The pk of the patient's latest recorded screening (NULL when never screened); ``patient_ref`` names
+    the patient's pk in the outer query."""
+    return Subquery(
+        Screening.objects.filter(patient=OuterRef(patient_ref)).order_by("-recorded_at", "-pk").values("pk")[:1]
+    )
+
+
+def latest_screenings(patients: QuerySet[Patient]) -> QuerySet[Screening]:
+    """The latest recorded screening of each of ``patients`` (patients never screened have none).
+
+    Written as "no newer screening of the same patient exists", which PostgreSQL runs as one hash anti-join
+    over the screenings instead of one index lookup per patient.
+    """
+    newer = Screening.objects.filter(patient_id=OuterRef("patient_id")).filter(
+        Q(recorded_at__gt=OuterRef("recorded_at")) | Q(recorded_at=OuterRef("recorded_at"), pk__gt=OuterRef("pk"))
+    )
+    return Screening.objects.filter(patient__in=patients).filter(~Exists(newer))
+
+
+def current_review_state(finding_ref: str = "pk") -> Coalesce:
+    """A finding's review state: the state of its newest review row, or ``open`` when it has none."""
+    newest = FindingReview.objects.filter(finding=OuterRef(finding_ref)).order_by("-reviewed_at", "-pk")
+    return Coalesce(Subquery(newest.values("state")[:1]), Value(ReviewState.OPEN.value))
+
+
+def newest_reviews() -> QuerySet[FindingReview]:
+    """Review rows that are the newest of their finding: each finding's current state."""
+    newer = FindingReview.objects.filter(finding_id=OuterRef("finding_id")).filter(
+        Q(reviewed_at__gt=OuterRef("reviewed_at")) | Q(reviewed_at=OuterRef("reviewed_at"), pk__gt=OuterRef("pk"))
+    )
+    return FindingReview.objects.filter(~Exists(newer))
+
+
+def is_open(finding_ref: str = "pk") -> Q:
+    """True for a finding whose current state is open: it has no review, or its newest review is "open".
+
+    Written as "no newest review closes it" so that the database can answer it for many findings with one
+    anti-join rather than one lookup per finding.
+    """
+    closing = newest_reviews().filter(finding_id=OuterRef(finding_ref)).exclude(state=ReviewState.OPEN)
+    return ~Exists(closing)
+
+
+def open_findings(screenings: QuerySet[Screening]) -> QuerySet[ScreeningFinding]:
+    """Findings of ``screenings`` whose current review state is open (no review, or newest review open)."""
+    return ScreeningFinding.objects.filter(screening__in=screenings).filter(is_open())
+
+
+def data_saved_since(*, patient: OuterRef, since: OuterRef) -> Q:
+    """True when any row the screening snapshot reads was created or saved after ``since``.
+
+    Lab results and scale scores are never edited (``created_at``); the other rows carry ``updated_at``.
+    Caveat: a save that lists its fields (``save(update_fields=...)`` without ``updated_at``) and deleted rows
+    leave no timestamp; the exact test is the data fingerprint (see ``screening.services.needs_screening``).
+    """
+    return (
+        Exists(LabResult.objects.filter(patient=patient, created_at__gt=since))
+        | Exists(ScaleScore.objects.filter(patient=patient, created_at__gt=since))
+        | Exists(AntidepressantTrial.objects.filter(patient=patient, updated_at__gt=since))
+        | Exists(DosePeriod.objects.filter(trial__patient=patient, updated_at__gt=since))
+        | Exists(Medicine.objects.filter(patient=patient, updated_at__gt=since))
+        | Exists(Measurement.objects.filter(patient=patient, updated_at__gt=since))
+        | Exists(Augmentation.objects.filter(patient=patient, updated_at__gt=since))
+        | Exists(OtherTreatment.objects.filter(patient=patient, updated_at__gt=since))
+        | Exists(Intake.objects.filter(patient=patient, updated_at__gt=since))
+        | Exists(Patient.objects.filter(pk=patient, updated_at__gt=since))
+    )
+
+
+def with_data_since_latest_screening(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    """Those of ``patients`` who have a recorded screening and data saved after the latest one.
+
+    Checked per patient (not per screening), so the cost follows the number of patients, not the history.
+    """
+    latest_at = Screening.objects.filter(patient=OuterRef("pk")).order_by("-recorded_at", "-pk").values("recorded_at")
+    return (
+        patients.annotate(latest_screening_at=Subquery(latest_at[:1]))
+        .filter(
+            latest_screening_at__isnull=False,
+        )
+        .filter(data_saved_since(patient=OuterRef("pk"), since=OuterRef("latest_screening_at")))
+    )
+
+
+def with_new_data_flag(screenings: QuerySet[Screening]) -> QuerySet[Screening]:
+    """Annotate each screening with ``new_data``: the patient has data saved after it was recorded."""
+    return screenings.annotate(new_data=data_saved_since(patient=OuterRef("patient_id"), since=OuterRef("recorded_at")))
