@@ -115,12 +115,13 @@ class WorklistRow:
         return "; ".join(f"{category_label(category)} {count}" for category, count in self.categories)
 
 
-def worklist_rows(screenings, details: RowDetails) -> list[WorklistRow]:
+def worklist_rows(rows, details: RowDetails) -> list[WorklistRow]:
     """Rows of :func:`dashboard.queries.worklist` with their :func:`~dashboard.queries.row_details`."""
-    rows = []
-    for screening in screenings:
+    shown = []
+    for row in rows:
+        screening = details.screenings[row["screening_id"]]
         patient, recorder = screening.patient, screening.recorded_by
-        rows.append(
+        shown.append(
             WorklistRow(
                 patient_url=patient.get_absolute_url(),
                 screening_url=screening.get_absolute_url(),
@@ -130,13 +131,13 @@ def worklist_rows(screenings, details: RowDetails) -> list[WorklistRow]:
                 clinic=patient.clinic.name,
                 recorded_at=screening.recorded_at,
                 recorded_by=recorder.get_full_name() or recorder.get_username(),
-                open_count=screening.open_count,
-                top_severity=RANK_SEVERITY[screening.top_rank],
+                open_count=row["open_count"],
+                top_severity=RANK_SEVERITY[row["top_rank"]],
                 categories=details.categories.get(screening.pk, []),
                 new_data=details.new_data.get(screening.pk, False),
             )
         )
-    return rows
+    return shown
 
 
 WORKLIST_CSV_HEADER = [

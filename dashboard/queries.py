@@ -1,7 +1,8 @@
 """The dashboard's numbers and lists, aggregated in the database.
 
 Everything reflects **recorded** screenings: a patient's current state is their latest recorded screening
-(newest ``recorded_at``), and a finding is open while it has no review or its newest review is "open". Data
+(:class:`screening.models.LatestScreening`), and a finding is open while it has no review or its newest
+review is "open". Data
 entered since that screening counts only once it is recorded again (the worklist can show who that
 applies to). Every function runs a fixed number of queries whatever the number of patients.
 """
@@ -13,7 +14,21 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, Exists, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KT
 
 from patients.models import Clinic, Patient
@@ -121,14 +136,14 @@ def caseload(scope: Scope, *, month_start: dt.datetime) -> Caseload:
 # Worklist: patients with open findings
 
 WORKLIST_SORTS = {
-    "name": ["patient__family_name", "patient__given_name", "pk"],
-    "-name": ["-patient__family_name", "-patient__given_name", "-pk"],
-    "screened": ["-recorded_at", "-pk"],
-    "-screened": ["recorded_at", "pk"],
-    "open": ["-open_count", "patient__family_name", "patient__given_name", "pk"],
-    "-open": ["open_count", "patient__family_name", "patient__given_name", "pk"],
-    "severity": ["top_rank", "-open_count", "patient__family_name", "patient__given_name", "pk"],
-    "-severity": ["-top_rank", "open_count", "patient__family_name", "patient__given_name", "pk"],
+    "name": ["family_name", "given_name", "screening_id"],
+    "-name": ["-family_name", "-given_name", "-screening_id"],
+    "screened": ["-recorded_at", "-screening_id"],
+    "-screened": ["recorded_at", "screening_id"],
+    "open": ["-open_count", "family_name", "given_name", "screening_id"],
+    "-open": ["open_count", "family_name", "given_name", "screening_id"],
+    "severity": ["top_rank", "-open_count", "family_name", "given_name", "screening_id"],
+    "-severity": ["-top_rank", "open_count", "family_name", "given_name", "screening_id"],
 }
 
 
@@ -141,56 +156,83 @@ class WorklistFilters:
     sort: str = "severity"
 
 
-def worklist(scope: Scope, filters: WorklistFilters) -> QuerySet[Screening]:
-    """The latest recorded screening of each patient with open findings matching the filters, annotated with
-    ``open_count`` (matching open findings) and ``top_rank`` (the most severe of them, 0 = important), with
-    patient, clinic and recorder loaded: one query, to paginate.
-
-    ``clinician`` is who recorded that screening; ``new_data_only`` keeps patients with data saved after it
-    (see :func:`screening.queries.data_saved_since`).
-    """
+def _worklist_screenings(scope: Scope, filters: WorklistFilters) -> QuerySet[Screening]:
     screenings = scope.latest_screenings()
     if filters.clinician is not None:
         screenings = screenings.filter(recorded_by_id=filters.clinician)
     if filters.new_data_only:
         screenings = screenings.filter(patient__in=with_data_since_latest_screening(scope.patients()))
-    matching = ScreeningFinding.objects.filter(screening_id=OuterRef("pk")).filter(is_open())
+    return screenings
+
+
+def _matching(findings: QuerySet[ScreeningFinding], filters: WorklistFilters) -> QuerySet[ScreeningFinding]:
+    findings = findings.filter(is_open())
     if filters.category:
-        matching = matching.filter(category=filters.category)
+        findings = findings.filter(category=filters.category)
     if filters.severity:
-        matching = matching.filter(severity=filters.severity)
-    counts = matching.order_by().values("screening_id").annotate(n=Count("pk")).values("n")
-    ranks = matching.order_by().values("screening_id").annotate(rank=Min(SEVERITY_RANK)).values("rank")
+        findings = findings.filter(severity=filters.severity)
+    return findings
+
+
+def worklist(scope: Scope, filters: WorklistFilters) -> QuerySet:
+    """One row (a dict) per patient with open findings in their latest recorded screening that match the
+    filters: ``screening_id``, ``open_count`` (matching open findings), ``top_rank`` (the most severe of them,
+    0 = important), and the sort keys ``family_name``, ``given_name`` and ``recorded_at``. One query; load the
+    page's screenings with :func:`row_details`.
+
+    ``clinician`` is who recorded that screening; ``new_data_only`` keeps patients with data saved after it
+    (see :func:`screening.queries.data_saved_since`).
+
+    The findings are grouped by screening alone and the patient's name is carried as an aggregate of its one
+    value, so that PostgreSQL groups in a hash table instead of sorting every open finding with the name.
+    """
+    findings = _matching(ScreeningFinding.objects.filter(screening__in=_worklist_screenings(scope, filters)), filters)
     return (
-        screenings.filter(Exists(matching))
-        .annotate(open_count=Subquery(counts), top_rank=Subquery(ranks))
-        .select_related("patient__clinic", "recorded_by")
-        .defer("snapshot", "result", "options")
+        findings.values("screening_id")
+        .annotate(
+            open_count=Count("pk"),
+            top_rank=Min(SEVERITY_RANK),
+            family_name=Min("screening__patient__family_name"),
+            given_name=Min("screening__patient__given_name"),
+            recorded_at=Max("screening__recorded_at"),
+        )
         .order_by(*WORKLIST_SORTS.get(filters.sort, WORKLIST_SORTS["severity"]))
     )
 
 
 @dataclass(frozen=True)
 class RowDetails:
-    """What the worklist shows beside each row: all open categories, and whether data came in since."""
+    """What the worklist shows for a page of rows: the screenings (with patient, clinic and recorder), all
+    their open categories, and whether data came in since."""
 
+    screenings: dict[int, Screening]
     categories: dict[int, list[tuple[str, int]]]
     new_data: dict[int, bool]
 
 
 def row_details(screening_ids: list[int]) -> RowDetails:
-    """For a page of worklist rows: open findings per category, and new data since the screening (two queries)."""
+    """For a page of worklist rows (two queries)."""
     if not screening_ids:
-        return RowDetails({}, {})
+        return RowDetails({}, {}, {})
     screenings = Screening.objects.filter(pk__in=screening_ids)
     categories: dict[int, list[tuple[str, int]]] = defaultdict(list)
     rows = open_findings(screenings).values("screening_id", "category").annotate(n=Count("pk"))
     order = {category.value: index for index, category in enumerate(Category)}
     for row in sorted(rows, key=lambda r: order.get(r["category"], 99)):
         categories[row["screening_id"]].append((row["category"], row["n"]))
-    flagged = screenings.filter(data_saved_since(patient=OuterRef("patient_id"), since=OuterRef("recorded_at")))
-    new_data = dict.fromkeys(screening_ids, False) | dict.fromkeys(flagged.values_list("pk", flat=True), True)
-    return RowDetails(dict(categories), new_data)
+    loaded = (
+        screenings.select_related("patient__clinic", "recorded_by")
+        .defer("snapshot", "result", "options")
+        .annotate(
+            new_data=ExpressionWrapper(
+                data_saved_since(patient=OuterRef("patient_id"), since=OuterRef("recorded_at")),
+                output_field=BooleanField(),
+            )
+        )
+    )
+    by_id = {screening.pk: screening for screening in loaded}
+    new_data = {pk: screening.new_data for pk, screening in by_id.items()}
+    return RowDetails(by_id, dict(categories), new_data)
 
 
 def clinicians(scope: Scope) -> QuerySet:

@@ -9,7 +9,6 @@ each records an access entry per patient in the audit trail.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -21,6 +20,7 @@ from patients.csv_export import csv_response
 
 from . import presenters, queries
 from .forms import LabsForm, WorklistForm
+from .pagination import page_with_total
 
 PAGE_SIZE = 25
 #: Worklist rows per query of row details when exporting (keeps each IN list short).
@@ -92,9 +92,9 @@ def worklist(request):
     if not form.is_valid():
         return render(request, "dashboard/worklist.html", _context(scope, form=form), status=400)
     filters = form.filters()
-    page = Paginator(queries.worklist(scope, filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    screenings = list(page.object_list)
-    details = queries.row_details([screening.pk for screening in screenings])
+    page = page_with_total(queries.worklist(scope, filters), request.GET.get("page"), PAGE_SIZE)
+    rows = list(page.object_list)
+    details = queries.row_details([row["screening_id"] for row in rows])
     return render(
         request,
         "dashboard/worklist.html",
@@ -102,7 +102,7 @@ def worklist(request):
             scope,
             form=form,
             page=page,
-            rows=presenters.worklist_rows(screenings, details),
+            rows=presenters.worklist_rows(rows, details),
             sort=filters.sort,
             **_sort_links(filters.sort),
         ),
@@ -116,12 +116,14 @@ def worklist_csv(request):
     form = _worklist_form(request, scope)
     if not form.is_valid():
         return render(request, "dashboard/worklist.html", _context(scope, form=form), status=400)
-    screenings = list(queries.worklist(scope, form.filters()))
-    log_access_many(request, [screening.patient for screening in screenings], what="worklist CSV export")
-    rows = []
-    for start in range(0, len(screenings), _EXPORT_CHUNK):
-        chunk = screenings[start : start + _EXPORT_CHUNK]
-        rows += presenters.worklist_rows(chunk, queries.row_details([screening.pk for screening in chunk]))
+    found = list(queries.worklist(scope, form.filters()))
+    rows, patients = [], []
+    for start in range(0, len(found), _EXPORT_CHUNK):
+        chunk = found[start : start + _EXPORT_CHUNK]
+        details = queries.row_details([row["screening_id"] for row in chunk])
+        rows += presenters.worklist_rows(chunk, details)
+        patients += [screening.patient for screening in details.screenings.values()]
+    log_access_many(request, patients, what="worklist CSV export")
     return csv_response(
         f"worklist-{timezone.localdate().isoformat()}.csv",
         presenters.WORKLIST_CSV_HEADER,
@@ -137,7 +139,7 @@ def labs(request):
     if not form.is_valid():
         return render(request, "dashboard/labs.html", _context(scope, form=form), status=400)
     rows = queries.labs_to_order(scope, rule_id=form.cleaned_data["rule"])
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_with_total(rows, request.GET.get("page"), PAGE_SIZE)
     return render(
         request,
         "dashboard/labs.html",

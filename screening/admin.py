@@ -14,7 +14,7 @@ from django.utils.html import format_html
 
 from patients.admin import ClinicScopedAdmin, choices_filter, export_selected_as_csv
 
-from .models import FindingReview, ReviewState, Screening, ScreeningFinding, SummaryAccess
+from .models import FindingReview, LatestScreening, ReviewState, Screening, ScreeningFinding, SummaryAccess
 from .queries import current_review_state
 from .rules import RULES
 
@@ -236,3 +236,29 @@ class SummaryAccessAdmin(ReadOnlyRecordAdmin):
     @admin.display(description="patient", ordering="screening__patient__family_name")
     def patient_name(self, obj: SummaryAccess) -> str:
         return _patient(obj.screening.patient)
+
+
+@admin.register(LatestScreening)
+class LatestScreeningAdmin(ReadOnlyRecordAdmin):
+    """The pointer to each patient's latest screening, kept by the recording service: shown, never edited."""
+
+    clinic_lookup = "patient__clinic"
+    list_display = ["patient_name", "screening", "recorded_at"]
+    list_select_related = ["patient", "screening"]
+    search_fields = ["patient__family_name", "patient__given_name", "patient__mrn"]
+    fields = ["patient", "screening"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("screening__snapshot", "screening__result", "screening__options")
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("screening.view_screening")
+
+    @admin.display(description="patient", ordering="patient__family_name")
+    def patient_name(self, obj: LatestScreening) -> str:
+        return _patient(obj.patient)
+
+    @admin.display(description="recorded", ordering="screening__recorded_at")
+    def recorded_at(self, obj: LatestScreening):
+        return obj.screening.recorded_at

@@ -62,6 +62,23 @@ class Screening(AppendOnlyModel):
         return reverse("screening:detail", kwargs={"code": self.code})
 
 
+class LatestScreening(models.Model):
+    """Each patient's latest recorded screening: a pointer, so that lists and counts over every patient's
+    current screening (the dashboard) read one row per patient instead of searching every screening ever
+    recorded, which grows with each re-screening.
+
+    Not clinical data and not a record: :func:`screening.services.record_screenings` moves it to the new
+    screening in the transaction that records it, under the patient's lock. The one row of this app that
+    is ever updated.
+    """
+
+    patient = models.OneToOneField(Patient, on_delete=models.CASCADE, primary_key=True, related_name="latest_screening")
+    screening = models.OneToOneField(Screening, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"latest screening of patient {self.patient_id}"
+
+
 class ScreeningFinding(AppendOnlyModel):
     screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="findings")
     position = models.PositiveSmallIntegerField()

@@ -1,6 +1,6 @@
 """Database expressions over recorded screenings, for lists and counts that must run a fixed number of queries.
 
-- the latest recorded screening of each patient (newest ``recorded_at``, then highest pk);
+- the latest recorded screening of each patient (the pointer kept when screenings are recorded);
 - the current review state of a finding: its newest review row, or open when it has none;
 - whether a patient has clinical data saved after a screening was recorded.
 
@@ -26,27 +26,16 @@ from patients.models import (
     ScaleScore,
 )
 
-from .models import FindingReview, ReviewState, Screening, ScreeningFinding
-
-
-def latest_screening_id(patient_ref: str = "pk") -> Subquery:
-    """The pk of the patient's latest recorded screening (NULL when never screened); ``patient_ref`` names
-    the patient's pk in the outer query."""
-    return Subquery(
-        Screening.objects.filter(patient=OuterRef(patient_ref)).order_by("-recorded_at", "-pk").values("pk")[:1]
-    )
+from .models import FindingReview, LatestScreening, ReviewState, Screening, ScreeningFinding
 
 
 def latest_screenings(patients: QuerySet[Patient]) -> QuerySet[Screening]:
     """The latest recorded screening of each of ``patients`` (patients never screened have none).
 
-    Written as "no newer screening of the same patient exists", which PostgreSQL runs as one hash anti-join
-    over the screenings instead of one index lookup per patient.
+    Read from :class:`screening.models.LatestScreening`, the pointer kept when a screening is recorded: one
+    row per patient, however many screenings each has had.
     """
-    newer = Screening.objects.filter(patient_id=OuterRef("patient_id")).filter(
-        Q(recorded_at__gt=OuterRef("recorded_at")) | Q(recorded_at=OuterRef("recorded_at"), pk__gt=OuterRef("pk"))
-    )
-    return Screening.objects.filter(patient__in=patients).filter(~Exists(newer))
+    return Screening.objects.filter(pk__in=LatestScreening.objects.filter(patient__in=patients).values("screening_id"))
 
 
 def current_review_state(finding_ref: str = "pk") -> Coalesce:
@@ -104,13 +93,8 @@ def with_data_since_latest_screening(patients: QuerySet[Patient]) -> QuerySet[Pa
 
     Checked per patient (not per screening), so the cost follows the number of patients, not the history.
     """
-    latest_at = Screening.objects.filter(patient=OuterRef("pk")).order_by("-recorded_at", "-pk").values("recorded_at")
-    return (
-        patients.annotate(latest_screening_at=Subquery(latest_at[:1]))
-        .filter(
-            latest_screening_at__isnull=False,
-        )
-        .filter(data_saved_since(patient=OuterRef("pk"), since=OuterRef("latest_screening_at")))
+    return patients.filter(latest_screening__isnull=False).filter(
+        data_saved_since(patient=OuterRef("pk"), since=OuterRef("latest_screening__screening__recorded_at"))
     )
 
 

@@ -15,8 +15,16 @@ from django.utils import timezone
 from audit.services import log_bulk_create
 from patients.models import Clinic, Patient
 
-from .models import DismissalReason, FindingReview, ReviewState, Screening, ScreeningFinding, SummaryAccess
-from .queries import latest_screening_id, latest_screenings, with_new_data_flag
+from .models import (
+    DismissalReason,
+    FindingReview,
+    LatestScreening,
+    ReviewState,
+    Screening,
+    ScreeningFinding,
+    SummaryAccess,
+)
+from .queries import latest_screenings, with_new_data_flag
 from .rules import ScreeningOptions, ScreeningResult, evaluate
 from .rules.json_io import snapshot_to_dict
 from .snapshots import build_snapshot, with_snapshot_data
@@ -92,8 +100,9 @@ def record_screenings(*, patients: Sequence[Patient], recorded_by, as_of: dt.dat
 
     ``patients`` must be loaded with :func:`screening.snapshots.with_snapshot_data`. Each patient is evaluated
     exactly as a single recording would be, and unchanged reviews are carried over the same way. The queries
-    do not depend on the number of patients (lock, previous screenings, inserts of screenings, findings and
-    carried reviews), so a caller recording many patients should pass a few hundred at a time.
+    do not depend on the number of patients (lock, previous screenings, inserts of screenings, latest-screening
+    pointers, audit entries, findings, previous reviews, carried reviews), so a caller recording many patients
+    should pass a few hundred at a time.
     """
     as_of = as_of or timezone.localdate()
     options: dict[int, ScreeningOptions] = {}
@@ -113,14 +122,20 @@ def record_screenings(*, patients: Sequence[Patient], recorded_by, as_of: dt.dat
         locked = Patient.objects.select_for_update(no_key=True).filter(pk__in=patient_ids).order_by("pk")
         list(locked.values_list("pk", flat=True))
         previous = dict(
-            Patient.objects.filter(pk__in=patient_ids)
-            .annotate(latest=latest_screening_id())
-            .filter(latest__isnull=False)
-            .values_list("pk", "latest")
+            LatestScreening.objects.filter(patient_id__in=patient_ids).values_list("patient_id", "screening_id")
         )
         recorded_at = timezone.now()
         screenings = [_new_screening(item, recorded_by=recorded_by, recorded_at=recorded_at) for item in evaluated]
         _insert_screenings(screenings)
+        # Move each patient's pointer to the new screening (the last one, should a patient come twice).
+        latest = {screening.patient_id: screening for screening in screenings}
+        LatestScreening.objects.bulk_create(
+            [LatestScreening(patient_id=patient_id, screening=screening) for patient_id, screening in latest.items()],
+            update_conflicts=True,
+            unique_fields=["patient"],
+            update_fields=["screening"],
+            batch_size=_INSERT_BATCH,
+        )
         # bulk_create sends no signals, so the audit entries are written here, in the same transaction. The
         # findings get none of their own: they are immutable, written with their screening, and covered by
         # its create entry (finding_count, and content_hash, the digest of the result they are copied from).

@@ -49,6 +49,7 @@ def sign_in(page, user, server: str) -> None:
 def run_axe(page) -> list[dict]:
     """Run axe-core on the page as it is now; returns the serious and critical violations and any violation
     of page structure."""
+    page.wait_for_load_state()  # colours and layout are only right once the stylesheets have loaded
     page.add_script_tag(path=str(AXE_JS))
     results = page.evaluate(
         """async (tags) => {

@@ -47,6 +47,7 @@ def screenshots_dir(tmp_path) -> Path:
 
 def shoot(page, path: Path, *, height: int) -> None:
     """The top ``height`` pixels of the page (or all of a shorter one) at the viewport's width, as a small PNG."""
+    page.wait_for_load_state()
     height = min(height, page.evaluate("document.documentElement.scrollHeight"))
     page.screenshot(path=path, full_page=True, clip={"x": 0, "y": 0, "width": SCREENSHOT_WIDTH, "height": height})
     _shrink_png(path)

@@ -71,6 +71,7 @@ def test_clinician_logs_in_and_out(page, clinician):
     expect(page.get_by_role("heading", level=1, name="Patients")).to_be_visible()
     expect(page.get_by_role("navigation", name="Main")).to_contain_text("Casey Doctor")
     # The live server serves the static files: the app's stylesheet is applied over Bootstrap's.
+    page.wait_for_load_state()  # stylesheets included
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(246, 247, 249)"
 
     page.get_by_role("button", name="Log out").click()
@@ -229,6 +230,7 @@ def test_print_view_and_pdf_download(page, clinician, screened_patient):
     expect(page.get_by_role("heading", name="Findings")).to_be_visible()
     expect(page.get_by_text("META-01a v")).to_be_visible()
     # The print stylesheet is served and applied (the disclaimer's box comes from it).
+    page.wait_for_load_state()  # stylesheets included
     assert page.evaluate("getComputedStyle(document.querySelector('.disclaimer')).borderTopStyle") == "solid"
 
     # Readable in grayscale: when printed, no text, border or background carries a colour (every colour is a

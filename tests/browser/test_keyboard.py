@@ -55,6 +55,7 @@ def tab_to(page, name: str | re.Pattern, *, tag: str | None = None, backwards: b
     """Press Tab (or Shift+Tab) until the element named ``name`` has the focus; every stop on the way must
     show its focus."""
     key = "Shift+Tab" if backwards else "Tab"
+    page.wait_for_load_state()  # the focus ring is the app's stylesheet's: wait until it has loaded
     for _ in range(MAX_TAB_STOPS):
         page.keyboard.press(key)
         element = focused(page)
@@ -105,6 +106,7 @@ def test_main_journey_with_the_keyboard_only(page, clinician):
     expect(page.get_by_role("heading", level=1, name="Patients")).to_be_visible()
 
     # The first Tab stop is the skip link, visible while focused, and it moves the focus to the main content.
+    page.wait_for_load_state()
     page.keyboard.press("Tab")
     skip = focused(page)
     assert skip["name"] == "Skip to main content"

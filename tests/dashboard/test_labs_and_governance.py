@@ -95,8 +95,8 @@ class TestLabsToOrder:
         assert queries_of(client, LABS, {}, django_assert_max_num_queries, LABS_QUERIES) == few
 
 
-#: session, user, permissions (2), clinics, count, page, navigation clinics, session save (3 statements).
-LABS_QUERIES = 11
+#: session, user, permissions (2), clinics, the page with its total, navigation clinics, session save (3).
+LABS_QUERIES = 10
 
 
 class TestGovernance:

@@ -112,6 +112,23 @@ class TestCounts:
         assert counts.open_by_category[("data_gap", "consider")][0] == 3  # DATA-02 for all three
         assert ("metabolic", "consider") not in counts.open_by_category
 
+    def test_trd_count_reads_the_trd_definition_of_each_recorded_result(self, clinic, clinician):
+        """The count goes through the TRD-01 finding row; it must say exactly what the result JSON says."""
+        from django.utils import timezone
+
+        from dashboard.queries import TRD_DEFINITION_RULE
+        from patients import demo
+        from screening.models import Screening
+
+        demo.load_demo_patients(clinic=clinic, user=clinician, today=timezone.localdate())
+        for patient in clinic.patients.all():
+            services.record_screening(patient=patient, recorded_by=clinician)
+        screenings = list(Screening.objects.filter(patient__clinic=clinic))
+        meets = [s.result["trd"]["meets_trd_definition"] for s in screenings]
+        assert any(meets) and not all(meets)
+        for screening, expected in zip(screenings, meets, strict=True):
+            assert screening.findings.filter(rule_id=TRD_DEFINITION_RULE).exists() == expected
+
     def test_a_later_screening_replaces_the_earlier_one(self, client_for, clinician, caseload):
         """Reviewing the safety finding closes it; a new recording carries the review over."""
         services.review_finding(

@@ -174,6 +174,29 @@ class TestSorting:
         assert 'aria-sort="ascending"' in text
 
 
+class TestTotal:
+    @pytest.mark.parametrize(
+        "filters",
+        [
+            {},
+            {"category": "data_gap"},
+            {"severity": "important"},
+            {"category": "metabolic", "severity": "consider"},
+            {"new_data_only": True},
+        ],
+        ids=repr,
+    )
+    def test_the_page_total_is_the_number_of_rows(self, caseload, filters):
+        from dashboard import queries
+        from dashboard.pagination import page_with_total
+        from patients.models import Clinic
+
+        factories.add_labs(caseload.able, ("tsh", "1.1", "m[IU]/L"), collected_on=today())
+        scope = queries.Scope(tuple(Clinic.objects.filter(pk=caseload.clinic.pk)))
+        rows = queries.worklist(scope, queries.WorklistFilters(**filters))
+        assert page_with_total(rows, 1, 2).paginator.count == len(list(rows))
+
+
 class TestPagination:
     def test_pages_of_25_keep_the_filters(self, client_for, clinician, clinic):
         for index in range(30):
@@ -186,6 +209,16 @@ class TestPagination:
         assert "page=2" in first.text and "category=data_gap" in first.text
         second = client.get(URL, {"sort": "name", "category": "data_gap", "page": 2})
         assert names(second) == [f"Person{index:02d}" for index in range(25, 30)]
+        assert second.context["page"].paginator.count == 30
+
+    @pytest.mark.parametrize(("asked", "shown"), [("9", 2), ("x", 1), ("-3", 1), ("", 1)])
+    def test_a_page_that_is_not_there_shows_the_nearest(self, client_for, clinician, clinic, asked, shown):
+        for index in range(30):
+            patient = factories.make_patient(clinic=clinic, family_name=f"Person{index:02d}")
+            services.record_screening(patient=patient, recorded_by=clinician)
+        response = client_for(clinician).get(URL, {"page": asked})
+        assert response.context["page"].number == shown
+        assert len(response.context["rows"]) == (5 if shown == 2 else 25)
 
 
 class TestCsv:
@@ -245,6 +278,6 @@ class TestQueryCount:
         assert queries_of(client, CSV_URL, {}) == few
 
 
-#: session, user, permissions (2), clinics, clinicians of the filter, count, page, categories and new-data
-#: flags of the page's rows, navigation clinics, session save (3 statements).
-WORKLIST_QUERIES = 14
+#: session, user, permissions (2), clinics, clinicians of the filter, the page with its total, the page's open
+#: categories, the page's screenings with their new-data flags, navigation clinics, session save (3 statements).
+WORKLIST_QUERIES = 13
