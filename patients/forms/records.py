@@ -20,7 +20,14 @@ from screening.rules import analytes, drugs
 from ..fields import CleanTextMixin, StrictDecimalField
 from ..models import Medicine, Patient, PsychotherapyCourse
 from .common import DateInput
-from .trials import WholeNumberField, check_order, check_positive_dose, dose_field, past_date
+from .trials import (
+    CourseDatesMixin,
+    CourseMixin,
+    WholeNumberField,
+    check_order,
+    dose_field,
+    past_date,
+)
 
 OTHER_NAME = "other"
 BIOTIN = "biotin"
@@ -56,7 +63,7 @@ def medicine_choices() -> list:
     return [("", "Choose a medicine or supplement"), *medicines, supplements, (OTHER_NAME, "Other (type the name)")]
 
 
-class MedicineForm(CleanTextMixin, forms.Form):
+class MedicineForm(CourseMixin, CleanTextMixin, forms.Form):
     kind = forms.ChoiceField(label="Kind", choices=Medicine.Kind.choices, initial=Medicine.Kind.MEDICINE)
     name = forms.ChoiceField(label="Name", choices=medicine_choices)
     name_other = forms.CharField(label="Other name", required=False, max_length=100)
@@ -95,15 +102,6 @@ class MedicineForm(CleanTextMixin, forms.Form):
             "notes",
             Submit("save", "Save"),
         )
-
-    def clean_daily_dose_mg(self):
-        return check_positive_dose(self.cleaned_data.get("daily_dose_mg"))
-
-    def clean_start(self):
-        return past_date(self.cleaned_data.get("start"), self.patient, what="The start date")
-
-    def clean_end(self):
-        return past_date(self.cleaned_data.get("end"), self.patient, what="The end date")
 
     def clean_last_taken(self):
         return past_date(self.cleaned_data.get("last_taken"), self.patient, what="The date last taken")
@@ -318,7 +316,7 @@ def body_mass_index(height_cm: Decimal, weight_kg: Decimal) -> Decimal:
     return (Decimal(weight_kg) / (metres * metres)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-class PsychotherapyForm(CleanTextMixin, forms.Form):
+class PsychotherapyForm(CourseDatesMixin, CleanTextMixin, forms.Form):
     modality = forms.ChoiceField(
         label="Modality", choices=[("", "Choose a modality"), *PsychotherapyCourse.Modality.choices]
     )
@@ -345,12 +343,6 @@ class PsychotherapyForm(CleanTextMixin, forms.Form):
             "notes",
             Submit("save", "Save course"),
         )
-
-    def clean_start(self):
-        return past_date(self.cleaned_data.get("start"), self.patient, what="The start date")
-
-    def clean_end(self):
-        return past_date(self.cleaned_data.get("end"), self.patient, what="The end date")
 
     def clean(self):
         cleaned = super().clean()

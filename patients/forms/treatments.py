@@ -18,12 +18,12 @@ from ..models import Augmentation, OtherTreatment, Patient
 from .common import DateInput
 from .trials import (
     BLANK_OUTCOME,
+    CourseDatesMixin,
+    CourseMixin,
     WholeNumberField,
     check_order,
     check_plausible_dose,
-    check_positive_dose,
     dose_field,
-    past_date,
 )
 
 Strategy = Augmentation.Strategy
@@ -59,7 +59,7 @@ def augmentation_drug_choices() -> list:
     ]
 
 
-class AugmentationForm(CleanTextMixin, forms.Form):
+class AugmentationForm(CourseMixin, CleanTextMixin, forms.Form):
     strategy = forms.ChoiceField(label="Strategy", choices=[("", "Choose a strategy"), *Strategy.choices])
     drug = forms.ChoiceField(label="Drug", choices=augmentation_drug_choices, required=False)
     drug_other = forms.CharField(label="Other drug", required=False, max_length=100)
@@ -96,15 +96,6 @@ class AugmentationForm(CleanTextMixin, forms.Form):
             ),
             Submit("save", "Save augmentation"),
         )
-
-    def clean_daily_dose_mg(self):
-        return check_positive_dose(self.cleaned_data.get("daily_dose_mg"))
-
-    def clean_start(self):
-        return past_date(self.cleaned_data.get("start"), self.patient, what="The start date")
-
-    def clean_end(self):
-        return past_date(self.cleaned_data.get("end"), self.patient, what="The end date")
 
     def clean(self):
         cleaned = super().clean()
@@ -151,7 +142,7 @@ class AugmentationForm(CleanTextMixin, forms.Form):
             cleaned["drug_other"] = ""
 
 
-class OtherTreatmentForm(CleanTextMixin, forms.Form):
+class OtherTreatmentForm(CourseDatesMixin, CleanTextMixin, forms.Form):
     kind = forms.ChoiceField(label="Treatment", choices=[("", "Choose a treatment"), *OtherTreatment.Kind.choices])
     laterality = forms.ChoiceField(
         label="ECT laterality",
@@ -181,12 +172,6 @@ class OtherTreatmentForm(CleanTextMixin, forms.Form):
             "notes",
             Submit("save", "Save treatment"),
         )
-
-    def clean_start(self):
-        return past_date(self.cleaned_data.get("start"), self.patient, what="The start date")
-
-    def clean_end(self):
-        return past_date(self.cleaned_data.get("end"), self.patient, what="The end date")
 
     def clean(self):
         cleaned = super().clean()

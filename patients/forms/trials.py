@@ -120,6 +120,23 @@ def past_date(day: dt.date | None, patient: Patient, *, what: str) -> dt.date | 
     return not_before_birth(not_in_future(day, what=what), patient.birth_date, what=what)
 
 
+class CourseDatesMixin:
+    """Start and end dates of a course: clinical dates (not in the future, not before birth)."""
+
+    def clean_start(self):
+        return past_date(self.cleaned_data.get("start"), self.patient, what="The start date")
+
+    def clean_end(self):
+        return past_date(self.cleaned_data.get("end"), self.patient, what="The end date")
+
+
+class CourseMixin(CourseDatesMixin):
+    """A course of a drug: clinical dates and a daily dose above zero."""
+
+    def clean_daily_dose_mg(self):
+        return check_positive_dose(self.cleaned_data.get("daily_dose_mg"))
+
+
 def check_order(form: forms.Form, cleaned: dict, *, start: str = "start", end: str = "end") -> None:
     """Add an ``end_before_start`` error to the end field when both dates are valid and out of order."""
     first, last = cleaned.get(start), cleaned.get(end)
@@ -150,7 +167,7 @@ def dose_help(drug: str) -> str:
 # Trial forms
 
 
-class TrialForm(CleanTextMixin, forms.Form):
+class TrialForm(CourseMixin, CleanTextMixin, forms.Form):
     """A new antidepressant trial with its first dose. Later doses are added with :class:`TrialDoseForm`."""
 
     drug = forms.ChoiceField(label="Antidepressant", choices=antidepressant_choices)
@@ -203,15 +220,6 @@ class TrialForm(CleanTextMixin, forms.Form):
             ),
             Submit("save", "Save trial"),
         )
-
-    def clean_daily_dose_mg(self):
-        return check_positive_dose(self.cleaned_data.get("daily_dose_mg"))
-
-    def clean_start(self):
-        return past_date(self.cleaned_data.get("start"), self.patient, what="The start date")
-
-    def clean_end(self):
-        return past_date(self.cleaned_data.get("end"), self.patient, what="The end date")
 
     def clean(self):
         cleaned = super().clean()
