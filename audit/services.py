@@ -37,6 +37,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.encoding import smart_str
 
+from config.bulk import insert_new
+
 from .middleware import client_address, current_request
 from .models import AuditEntry
 from .scope import scope_of
@@ -135,5 +137,4 @@ def _entry(obj: models.Model, action: int, *, actor, address, changes=None, addi
 
 
 def _bulk_write(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
-    entries = list(entries)
-    return AuditEntry.objects.bulk_create(entries) if entries else []
+    return insert_new(list(entries))

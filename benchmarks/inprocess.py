@@ -27,7 +27,7 @@ from patients.models import Clinic, ClinicMembership, LabResult, Patient
 from screening import services
 from screening.models import Screening
 from screening.rules import evaluate
-from screening.snapshots import build_snapshot, with_snapshot_data
+from screening.snapshots import build_snapshot, load_snapshots, with_snapshot_data
 
 from .stats import median_p95
 
@@ -118,7 +118,7 @@ def _chunks(clinic: Clinic, size: int):
 
 
 def read_floor(clinic: Clinic, batch_size: int, *, max_chunks: int | None = None) -> tuple[float, int, float]:
-    """Seconds to merely read every patient with its snapshot data, in rescreen's chunks: no evaluation and
+    """Seconds to merely read every patient's snapshot, as rescreen reads them, in its chunks: no evaluation and
     no writes. The floor below which a bulk rescreen cannot go. Also the CPU seconds of this process."""
     started = time.perf_counter()
     cpu = time.process_time()
@@ -126,7 +126,7 @@ def read_floor(clinic: Clinic, batch_size: int, *, max_chunks: int | None = None
     for number, ids in enumerate(_chunks(clinic, batch_size)):
         if max_chunks is not None and number >= max_chunks:
             break
-        patients += len(list(with_snapshot_data(Patient.objects.filter(pk__in=ids)).order_by("pk")))
+        patients += len(load_snapshots(ids))
     return time.perf_counter() - started, patients, time.process_time() - cpu
 
 
@@ -143,8 +143,9 @@ class Rescreen:
 _RECORDED = re.compile(r"Recorded (\d+) screenings for (\d+) patients in ([\d.]+) s")
 
 
-def rescreen(clinic: Clinic, batch_size: int, env: dict[str, str]) -> Rescreen:
-    """Run ``manage.py rescreen`` for the clinic as a subprocess; its own peak RSS comes from ``wait4``."""
+def rescreen(clinic: Clinic, batch_size: int, workers: int, env: dict[str, str]) -> Rescreen:
+    """Run ``manage.py rescreen`` for the clinic as a subprocess; its peak RSS and CPU time (with its
+    worker processes') come from ``wait4``."""
     if "rescreen" not in get_commands():
         return _record_in_a_loop(clinic)
     command = [
@@ -157,6 +158,8 @@ def rescreen(clinic: Clinic, batch_size: int, env: dict[str, str]) -> Rescreen:
         clinic.name,
         "--batch-size",
         str(batch_size),
+        "--workers",
+        str(workers),
         "--verbosity",
         "0",
     ]

@@ -495,7 +495,7 @@ class PatientAdmin(ClinicScopedAdmin):
         recorded = 0
         ids = list(queryset.order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(ids), 200):
-            batch = with_snapshot_data(Patient.objects.filter(pk__in=ids[start : start + 200]).order_by("pk"))
+            batch = Patient.objects.filter(pk__in=ids[start : start + 200]).select_related("clinic").order_by("pk")
             recorded += len(record_screenings(patients=list(batch), recorded_by=request.user))
         self.message_user(
             request,

@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F
 from django.utils import timezone
 
 from audit.services import log_bulk_create
+from config.bulk import insert_new
 from patients.models import Clinic, Patient
 
 from .models import (
@@ -27,7 +28,8 @@ from .models import (
 from .queries import latest_screenings, with_new_data_flag
 from .rules import ScreeningOptions, ScreeningResult, evaluate
 from .rules.json_io import snapshot_to_dict
-from .snapshots import build_snapshot, with_snapshot_data
+from .rules.snapshot import Snapshot
+from .snapshots import build_snapshot, load_snapshots
 
 
 def clinic_options(clinic: Clinic) -> ScreeningOptions:
@@ -54,10 +56,14 @@ def live_screening(
 
     ``options`` defaults to the patient's clinic conventions (callers screening many patients pass them once).
     """
-    as_of = as_of or timezone.localdate()
-    snapshot = build_snapshot(patient)
-    result = evaluate(snapshot, as_of=as_of, options=options if options is not None else clinic_options(patient.clinic))
-    return LiveScreening(result=result, snapshot_json=snapshot_to_dict(snapshot, as_of))
+    options = options if options is not None else clinic_options(patient.clinic)
+    return _screen(build_snapshot(patient), as_of=as_of or timezone.localdate(), options=options)
+
+
+def _screen(snapshot: Snapshot, *, as_of: dt.date, options: ScreeningOptions) -> LiveScreening:
+    return LiveScreening(
+        result=evaluate(snapshot, as_of=as_of, options=options), snapshot_json=snapshot_to_dict(snapshot, as_of)
+    )
 
 
 def screen_patient(patient: Patient, *, as_of: dt.date | None = None) -> ScreeningResult:
@@ -68,13 +74,38 @@ def screen_patient(patient: Patient, *, as_of: dt.date | None = None) -> Screeni
 # Recorded screenings
 
 
-def _digest(data) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
+def _canonical_json(data) -> str:
+    """The text a digest is taken of: keys sorted, no spaces."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _without_date(snapshot_json: dict) -> dict:
+    return {key: value for key, value in snapshot_json.items() if key != "as_of"}
 
 
 def data_fingerprint(snapshot_json: dict) -> str:
     """Digest of the patient data alone (not the date), to tell whether anything changed since."""
-    return _digest({key: value for key, value in snapshot_json.items() if key != "as_of"})
+    return _sha256(_canonical_json(_without_date(snapshot_json)))
+
+
+def content_hash(snapshot_json: dict, result_json: dict) -> str:
+    """Digest of a screening's input and result together, printed on its summary."""
+    return _sha256(_canonical_json({"snapshot": snapshot_json, "result": result_json}))
+
+
+def _screening_digests(snapshot_json: dict, result_json: dict) -> tuple[str, str]:
+    """``(data_fingerprint(snapshot_json), content_hash(snapshot_json, result_json))``, encoding each
+    document once instead of twice: in canonical JSON an object is its members in key order, so the
+    snapshot's text is its data's text with ``as_of`` (the first key) put in front, and the content hash's
+    text is the result's then the snapshot's."""
+    data_text = _canonical_json(_without_date(snapshot_json))
+    snapshot_text = '{"as_of":' + _canonical_json(snapshot_json["as_of"]) + "," + data_text[1:]
+    content_text = '{"result":' + _canonical_json(result_json) + ',"snapshot":' + snapshot_text + "}"
+    return _sha256(data_text), _sha256(content_text)
 
 
 def record_screening(*, patient: Patient, recorded_by, as_of: dt.date | None = None) -> Screening:
@@ -83,7 +114,6 @@ def record_screening(*, patient: Patient, recorded_by, as_of: dt.date | None = N
     A finding whose rule, rule version and inputs are unchanged since the previous screening keeps its
     review (so clinicians are not asked twice); a finding with new inputs starts open.
     """
-    patient = with_snapshot_data(Patient.objects.filter(pk=patient.pk)).get()
     return record_screenings(patients=[patient], recorded_by=recorded_by, as_of=as_of)[0]
 
 
@@ -98,19 +128,21 @@ class _Evaluated:
 def record_screenings(*, patients: Sequence[Patient], recorded_by, as_of: dt.date | None = None) -> list[Screening]:
     """Record one screening for each patient, all in one transaction: the batched form of :func:`record_screening`.
 
-    ``patients`` must be loaded with :func:`screening.snapshots.with_snapshot_data`. Each patient is evaluated
-    exactly as a single recording would be, and unchanged reviews are carried over the same way. The queries
-    do not depend on the number of patients (lock, previous screenings, inserts of screenings, latest-screening
-    pointers, audit entries, findings, previous reviews, carried reviews), so a caller recording many patients
-    should pass a few hundred at a time.
+    The patients' data is read here, as plain rows (:func:`screening.snapshots.load_snapshots`); their
+    clinic is read from each patient (``select_related("clinic")`` saves a query per clinic). Each patient is
+    evaluated exactly as a single recording would be, and unchanged reviews are carried over the same way.
+    The queries do not depend on the number of patients (the data, lock, previous screenings, inserts of
+    screenings, latest-screening pointers, audit entries, findings, previous reviews, carried reviews), so a
+    caller recording many patients should pass a few hundred at a time.
     """
     as_of = as_of or timezone.localdate()
+    snapshots = load_snapshots([patient.pk for patient in patients])
     options: dict[int, ScreeningOptions] = {}
     evaluated = []
     for patient in patients:
         if patient.clinic_id not in options:
             options[patient.clinic_id] = clinic_options(patient.clinic)
-        live = live_screening(patient, as_of=as_of, options=options[patient.clinic_id])
+        live = _screen(snapshots[patient.pk], as_of=as_of, options=options[patient.clinic_id])
         evaluated.append(_Evaluated(patient, live.result, live.result.to_dict(), live.snapshot_json))
     if not evaluated:
         return []
@@ -126,67 +158,45 @@ def record_screenings(*, patients: Sequence[Patient], recorded_by, as_of: dt.dat
         )
         recorded_at = timezone.now()
         screenings = [_new_screening(item, recorded_by=recorded_by, recorded_at=recorded_at) for item in evaluated]
-        _insert_screenings(screenings)
-        # Move each patient's pointer to the new screening (the last one, should a patient come twice).
-        latest = {screening.patient_id: screening for screening in screenings}
+        insert_new(screenings)
+        # Move each patient's pointer to the new screening (the last one, should a patient come twice). By id:
+        # setting a one-to-one field to an object links the two objects both ways, a cycle that only Python's
+        # garbage collector can free.
+        latest = {screening.patient_id: screening.pk for screening in screenings}
         LatestScreening.objects.bulk_create(
-            [LatestScreening(patient_id=patient_id, screening=screening) for patient_id, screening in latest.items()],
+            [LatestScreening(patient_id=patient_id, screening_id=pk) for patient_id, pk in latest.items()],
             update_conflicts=True,
             unique_fields=["patient"],
             update_fields=["screening"],
-            batch_size=_INSERT_BATCH,
         )
         # bulk_create sends no signals, so the audit entries are written here, in the same transaction. The
         # findings get none of their own: they are immutable, written with their screening, and covered by
         # its create entry (finding_count, and content_hash, the digest of the result they are copied from).
         log_bulk_create(screenings, actor=recorded_by)
-        findings = ScreeningFinding.objects.bulk_create(
-            (
-                ScreeningFinding(
-                    screening=screening,
-                    position=position,
-                    rule_id=finding["rule_id"],
-                    rule_version=finding["rule_version"],
-                    category=finding["category"],
-                    severity=finding["severity"],
-                    title=finding["title"][:500],
-                    inputs_key=finding["inputs_key"],
-                    data=finding,
-                )
-                for screening, item in zip(screenings, evaluated, strict=True)
-                for position, finding in enumerate(item.result_json["findings"])
-            ),
-            batch_size=_INSERT_BATCH,
-        )
+        findings = [
+            ScreeningFinding(
+                screening=screening,
+                position=position,
+                rule_id=finding["rule_id"],
+                rule_version=finding["rule_version"],
+                category=finding["category"],
+                severity=finding["severity"],
+                title=finding["title"][:500],
+                inputs_key=finding["inputs_key"],
+                data=finding,
+            )
+            for screening, item in zip(screenings, evaluated, strict=True)
+            for position, finding in enumerate(item.result_json["findings"])
+        ]
+        insert_new(findings)
         if previous:
             log_bulk_create(_carry_over_reviews(previous, findings), actor=recorded_by)
     return screenings
 
 
-#: Rows per INSERT: keeps every statement well under PostgreSQL's limit of 65,535 parameters.
-_INSERT_BATCH = 1000
-
-
-def _insert_screenings(screenings: list[Screening]) -> None:
-    """``bulk_create`` the screenings as one ``INSERT ... VALUES``.
-
-    On PostgreSQL, Django 5.2 sends a multi-row insert as one array per column (``INSERT ... SELECT * FROM
-    UNNEST(...)``), and psycopg escapes every quote of every snapshot and result into the array literal in
-    Python: most of the CPU time of writing a batch. A value that is an expression makes Django keep the
-    plain ``VALUES`` form (its compiler cannot put expressions in an array), where psycopg escapes each
-    document in C. The findings are small and stay with ``UNNEST``, which is faster for them.
-    """
-    for screening in screenings:
-        screening.finding_count = Value(screening.finding_count)
-    try:
-        Screening.objects.bulk_create(screenings)
-    finally:
-        for screening in screenings:
-            screening.finding_count = screening.finding_count.value
-
-
 def _new_screening(item: _Evaluated, *, recorded_by, recorded_at: dt.datetime) -> Screening:
     snapshot_json, result_json = item.snapshot_json, item.result_json
+    fingerprint, digest = _screening_digests(snapshot_json, result_json)
     screening = Screening(
         patient=item.patient,
         recorded_by=recorded_by,
@@ -196,8 +206,8 @@ def _new_screening(item: _Evaluated, *, recorded_by, recorded_at: dt.datetime) -
         options=result_json["options"],
         snapshot=snapshot_json,
         result=result_json,
-        data_fingerprint=data_fingerprint(snapshot_json),
-        content_hash=_digest({"snapshot": snapshot_json, "result": result_json}),
+        data_fingerprint=fingerprint,
+        content_hash=digest,
         finding_count=len(item.result.findings),
     )
     # The foreign keys are objects in hand and the code a fresh UUID (the database enforces all three);
@@ -237,11 +247,11 @@ def _carry_over_reviews(previous: dict[int, int], findings: list[ScreeningFindin
                 carried_over_from=review,
             )
         )
-    return FindingReview.objects.bulk_create(carried, batch_size=_INSERT_BATCH)
+    return insert_new(carried)
 
 
 def needs_screening(patients: Sequence[Patient]) -> list[Patient]:
-    """Those of ``patients`` (loaded with ``with_snapshot_data``) whose data changed since their latest
+    """Those of ``patients`` whose data changed since their latest
     recorded screening, in the order given: never screened, a row saved since it was recorded, or a data
     fingerprint that differs (which also catches edits and deletions that leave no timestamp).
 
@@ -255,13 +265,14 @@ def needs_screening(patients: Sequence[Patient]) -> list[Patient]:
         ).values_list("patient_id", "data_fingerprint", "new_data")
     }
     today = timezone.localdate()
+    snapshots = load_snapshots([patient.pk for patient in patients if patient.pk in latest])
     changed = []
     for patient in patients:
         if patient.pk not in latest:
             changed.append(patient)
             continue
         fingerprint, new_data = latest[patient.pk]
-        if new_data or data_fingerprint(snapshot_to_dict(build_snapshot(patient), today)) != fingerprint:
+        if new_data or data_fingerprint(snapshot_to_dict(snapshots[patient.pk], today)) != fingerprint:
             changed.append(patient)
     return changed
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import connection
 
 from patients import roles, services
 from patients.models import Clinic, ClinicMembership, Patient
@@ -105,3 +106,9 @@ def make_psychotherapy(patient: Patient, **overrides: Any):
     fields: dict[str, Any] = {"modality": "cbt", "approximate_sessions": 12, "start": dt.date(2023, 1, 1)}
     fields.update(overrides)
     return services.add_psychotherapy_course(patient=patient, **fields)
+
+
+def insert_statements() -> int:
+    """Statements that :func:`config.bulk.insert_new` sends for a few hundred rows: the sequence values and
+    the ``COPY`` on PostgreSQL, one ``INSERT`` elsewhere."""
+    return 2 if connection.vendor == "postgresql" else 1

@@ -70,12 +70,12 @@ def test_an_address_that_is_not_an_ip_is_stored_as_unknown(clinician, patient, s
     assert log_access(request, patient, what="patient page").remote_addr is None
 
 
-def test_export_of_many_patients_logs_one_entry_each_in_one_query(clinician, clinic, django_assert_num_queries):
+def test_export_of_many_patients_logs_one_entry_each_in_one_insert(clinician, clinic, django_assert_num_queries):
     patients = [factories.make_patient(clinic=clinic) for _ in range(5)]
     ContentType.objects.get_for_model(Patient)  # warm the content type cache, as any running server has it
     request = RequestFactory().get("/", REMOTE_ADDR=ADDRESS)
     request.user = clinician
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(factories.insert_statements()):
         log_access_many(request, patients, what="worklist CSV export")
     entries = accesses()
     assert sorted(entries.values_list("patient_id", flat=True)) == sorted(p.pk for p in patients)

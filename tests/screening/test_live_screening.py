@@ -8,11 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from patients import roles, services
-from patients.models import Clinic, Patient
+from patients import demo, roles, services
+from patients.models import Clinic, Intake, Patient
 from screening.rules import evaluate
 from screening.services import screen_patient
-from screening.snapshots import build_snapshot, with_snapshot_data
+from screening.snapshots import build_snapshot, load_snapshots, with_snapshot_data
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +165,21 @@ def test_rule_catalogue_lists_every_rule(client_for, clinician):
     page = client_for(clinician).get(reverse("screening:catalogue")).text
     for rule_id in ("META-01a", "THY-03c", "NUTR-05b", "HORM-05", "TRD-03", "DATA-04"):
         assert f"rule-{rule_id}" in page
+
+
+def test_bulk_loading_builds_the_same_snapshots(clinic, clinician, django_assert_num_queries):
+    """``load_snapshots`` (plain rows, for recording in bulk) and ``build_snapshot`` (prefetched instances,
+    for pages) give equal snapshots: the demo patients hold every kind of row, one patient has no intake."""
+    demo.load_demo_patients(clinic=clinic, user=clinician, today=TODAY)
+    bare = factories.make_patient(clinic=clinic, mrn="BARE")
+    Intake.objects.filter(patient=bare).delete()
+    patients = list(with_snapshot_data(Patient.objects.filter(clinic=clinic)).order_by("pk"))
+    with django_assert_num_queries(10):
+        loaded_in_bulk = load_snapshots([p.pk for p in patients])
+    assert set(loaded_in_bulk) == {p.pk for p in patients}
+    for patient in patients:
+        assert loaded_in_bulk[patient.pk] == build_snapshot(patient), patient.mrn
+    snapshots = loaded_in_bulk.values()
+    for table in ("medicines", "supplements", "measurements", "labs", "trials", "augmentations", "ect", "phq9", "epds"):
+        assert any(getattr(snapshot, table) for snapshot in snapshots), f"no demo patient has {table}"
+    assert any(len(t.dose_periods) > 1 for snapshot in snapshots for t in snapshot.trials)

@@ -117,17 +117,25 @@ class TestRecordScreenings:
             for screening in services.record_screenings(patients=patients, recorded_by=clinician):
                 finding = screening.findings.first()
                 services.review_finding(finding=finding, reviewed_by=clinician, state="acknowledged")
-            # savepoint, lock, previous screenings, insert screenings, pointers, their audit entries, insert
-            # findings, previous reviews, insert carried reviews, their audit entries, release savepoint
-            with django_assert_num_queries(RECORD_QUERIES):
+            # savepoint, the data (10), lock, previous screenings, insert screenings, pointers, their audit
+            # entries, insert findings, previous reviews, insert carried reviews, their audit entries, release
+            with django_assert_num_queries(6 + 10 + 5 * factories.insert_statements()):
                 services.record_screenings(patients=patients, recorded_by=clinician)
+
+    def test_digests_are_those_of_their_definitions(self, demo_clinic, clinician):
+        """The fingerprint and content hash, computed together from one encoding of each document, are
+        the digests of the snapshot's data and of snapshot and result, encoded on their own."""
+        patient = Patient.objects.filter(clinic=demo_clinic).first()
+        factories.make_trial(patient, drug="other", drug_other="Agomélatine «générique» 25\u00a0mg")
+        screening = services.record_screenings(patients=[patient], recorded_by=clinician)[0]
+        screening.refresh_from_db()
+        assert "Agomélatine" in str(screening.snapshot["trials"])
+        assert screening.data_fingerprint == services.data_fingerprint(screening.snapshot)
+        assert screening.content_hash == services.content_hash(screening.snapshot, screening.result)
 
     def test_nothing_to_record_is_no_work(self, clinician, django_assert_num_queries):
         with django_assert_num_queries(0):
             assert services.record_screenings(patients=[], recorded_by=clinician) == []
-
-
-RECORD_QUERIES = 11
 
 
 def _plain(value):

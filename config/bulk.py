@@ -1,0 +1,72 @@
+"""Inserting many new rows of one model at once, for the bulk paths (recording screenings, their audit entries).
+
+On PostgreSQL the rows go through ``COPY ... FROM STDIN`` (psycopg's copy support), with primary keys taken
+from the table's sequence first so that the objects come back with their pks, as from ``bulk_create``.
+``bulk_create`` of a few hundred screenings spent most of its time compiling and quoting one large
+``INSERT`` in Python, and PostgreSQL most of its time parsing it; ``COPY`` does neither. Elsewhere (SQLite)
+this is ``bulk_create``. On PostgreSQL that makes two statements (the sequence, then the ``COPY``) where
+``bulk_create`` of up to 500 rows makes one.
+
+Like ``bulk_create``: no ``save()``, no signals (audit the rows with :func:`audit.services.log_bulk_create`),
+no model validation; the database still enforces every constraint. Use inside a transaction.
+
+JSON documents are encoded with orjson, about ten times faster than the standard library for the same
+document (PostgreSQL stores ``jsonb`` parsed, so the text's spacing and key order leave no trace).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import orjson
+from django.db import connections, router
+from django.db.models import JSONField, Model
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+#: Rows per ``bulk_create`` statement where there is no ``COPY``: well under SQLite's parameter limits.
+_BATCH = 500
+
+
+def insert_new(objects: Sequence[Model]) -> list[Model]:
+    """Insert ``objects`` (new, unsaved, all of one model with an auto-increment pk) and set their pks."""
+    objects = list(objects)
+    if not objects:
+        return objects
+    model = type(objects[0])
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return model.objects.using(alias).bulk_create(objects, batch_size=_BATCH)
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if field is not meta.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objects)],
+        )
+        pks = [row[0] for row in cursor.fetchall()]
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(meta.db_table),
+            sql.SQL(", ").join(sql.Identifier(column) for column in [meta.pk.column, *(f.column for f in fields)]),
+        )
+        with connection.wrap_database_errors, cursor.copy(statement) as copy:
+            for obj, pk in zip(objects, pks, strict=True):
+                obj.pk = pk
+                copy.write_row([pk, *(_db_value(field, obj, connection) for field in fields)])
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = alias
+    return objects
+
+
+def _db_value(field, obj: Model, connection):
+    value = field.pre_save(obj, True)
+    if isinstance(field, JSONField) and field.encoder is None and value is not None:
+        return Jsonb(value, dumps=_encode_json)
+    return field.get_db_prep_save(value, connection)
+
+
+def _encode_json(value) -> bytes:
+    # As json.dumps would store it: non-string keys as strings, anything else JSON lacks as its str().
+    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
