@@ -7,6 +7,7 @@ import platform
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 
@@ -40,6 +41,23 @@ def wrk_version() -> str | None:
     return match.group(1) if match else "unknown"
 
 
+def reference_loop_ms() -> float:
+    """How fast a core is right now: the best of three runs of a fixed pure-Python loop, in milliseconds.
+
+    On a shared virtual machine this is not a constant: on the 2-core machine of docs/benchmarks.md the same
+    loop took from 57 to 99 ms within one minute, with nothing else running inside the machine. Every other
+    figure of a run scales with it, so the report gives it at the start and at the end.
+    """
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for number in range(1_000_000):
+            total += number * number
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def describe(*, postgresql: str) -> dict[str, str]:
     """The machine and software, as the report prints them."""
     import django
@@ -57,4 +75,5 @@ def describe(*, postgresql: str) -> dict[str, str]:
             f"wrk {wrk_version() or 'not installed'}"
         ),
         "Load average at start": f"{load[0]:.2f} (1 min), {load[1]:.2f} (5 min)",
+        "Reference loop at start (core speed; lower is faster)": f"{reference_loop_ms():.0f} ms",
     }

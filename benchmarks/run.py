@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         result = _measure(args, env, description, population)
         load = os.getloadavg()
         description["Load average at end"] = f"{load[0]:.2f} (1 min), {load[1]:.2f} (5 min)"
+        description["Reference loop at end"] = f"{machine.reference_loop_ms():.0f} ms"
     finally:
         from django.db import connections
 
@@ -247,7 +248,7 @@ def _measure(args, env: dict[str, str], description: dict[str, str], population:
         again = inprocess.rescreen(clinic, args.batch_size, args.rescreen_workers, env)
         runs.append(("`rescreen` again (previous screenings carried over)", again))
     # This is what autovacuum does after a bulk write; the benchmark server may run without it.
-    inprocess.analyze()
+    inprocess.vacuum_analyze()
     rescreen_rows = [
         [
             "Floor: read the same chunks with `load_snapshots`, one process (no evaluation, no writes)",

@@ -116,6 +116,7 @@ def caseload(scope: Scope, *, month_start: dt.datetime) -> Caseload:
         for row in open_findings(latest)
         .values("category", "severity")
         .annotate(patients=Count("screening_id", distinct=True), findings=Count("pk"))
+        .order_by()  # the findings' default order would join every screening row for nothing
     }
     return Caseload(
         patients=scope.patients().count(),
@@ -216,7 +217,7 @@ def row_details(screening_ids: list[int]) -> RowDetails:
         return RowDetails({}, {}, {})
     screenings = Screening.objects.filter(pk__in=screening_ids)
     categories: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    rows = open_findings(screenings).values("screening_id", "category").annotate(n=Count("pk"))
+    rows = open_findings(screenings).values("screening_id", "category").annotate(n=Count("pk")).order_by()
     order = {category.value: index for index, category in enumerate(Category)}
     for row in sorted(rows, key=lambda r: order.get(r["category"], 99)):
         categories[row["screening_id"]].append((row["category"], row["n"]))

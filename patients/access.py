@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .models import Clinic, Patient
+from .models import Clinic, ClinicMembership, Patient
 
 
 def clinics_for(user) -> QuerySet[Clinic]:
@@ -20,9 +20,14 @@ def clinics_for(user) -> QuerySet[Clinic]:
 
 
 def patients_for(user) -> QuerySet[Patient]:
+    """The patients of the user's clinics. Reads the user's clinic ids first (one query): filtering by the
+    ids themselves, not by a join to the memberships, lets PostgreSQL read a clinic's patients in name order
+    from its (clinic, family name, given name) index, so a page of the list costs the same at 100 or 100,000
+    patients instead of sorting the whole caseload each time."""
     if not user.is_authenticated:
         return Patient.objects.none()
-    return Patient.objects.filter(clinic__memberships__user=user)
+    clinic_ids = list(ClinicMembership.objects.filter(user=user).values_list("clinic_id", flat=True))
+    return Patient.objects.filter(clinic_id__in=clinic_ids)
 
 
 def get_patient_for_user(user, code, *, queryset: QuerySet[Patient] | None = None) -> Patient:
