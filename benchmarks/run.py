@@ -237,6 +237,7 @@ def _measure(args, env: dict[str, str], description: dict[str, str], population:
     floor_seconds, floor_patients, floor_cpu = inprocess.read_floor(clinic, args.batch_size)
     say(f"  {floor_patients} patients in {floor_seconds:.1f} s ({floor_patients / floor_seconds:.0f}/s)")
     say("Bulk rescreen, first screening of every patient.")
+    speed = {"rescreen": machine.reference_loop_ms()}
     first = inprocess.rescreen(clinic, args.batch_size, args.rescreen_workers, env)
     say(
         f"  {first.patients} patients in {first.seconds:.1f} s ({first.patients / first.seconds:.0f}/s), peak RSS "
@@ -280,6 +281,7 @@ def _measure(args, env: dict[str, str], description: dict[str, str], population:
     typical = inprocess.typical_screening(pks)
     lab_count = typical.patient.lab_results.count()
     say("PDF summary.")
+    speed["PDF summary"] = machine.reference_loop_ms()
     pdf, pdf_bytes, pdf_cpu = inprocess.pdf(typical, user, args.pdf_runs)
     say(f"  median {ms(pdf.median)}, p95 {ms(pdf.p95)}, CPU {ms(pdf_cpu)}")
     result.table(
@@ -421,6 +423,11 @@ def _measure(args, env: dict[str, str], description: dict[str, str], population:
         ],
     )
 
+    result.notes.append(
+        "Core speed (the reference loop of the machine description) just before the bulk rescreen: "
+        f"{speed['rescreen']:.0f} ms; just before the PDF summary: {speed['PDF summary']:.0f} ms. Those two "
+        "figures scale with it."
+    )
     result.notes.append(
         "CPU per request adds up the user and system CPU time of the gunicorn workers and of their PostgreSQL "
         "server processes (from `/proc/<pid>/stat`) over the load, divided by the requests served; wrk's own CPU "

@@ -38,6 +38,9 @@ def insert_new(objects: Sequence[Model]) -> list[Model]:
     connection = connections[alias]
     if connection.vendor != "postgresql":
         return model.objects.using(alias).bulk_create(objects, batch_size=_BATCH)
+    for obj in objects:
+        # As bulk_create does: take the key of a related object saved after it was assigned, refuse an unsaved one.
+        obj._prepare_related_fields_for_save(operation_name="insert_new")
     meta = model._meta
     fields = [field for field in meta.concrete_fields if field is not meta.pk]
     with connection.cursor() as cursor:

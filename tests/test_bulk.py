@@ -12,7 +12,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from audit.services import log_bulk_create
 from config.bulk import insert_new
-from screening.models import Screening
+from screening.models import Screening, SummaryAccess
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +74,18 @@ def test_audit_entries_in_bulk_keep_their_json(clinic, clinician, patient):
     assert stored.changes == json.loads(json.dumps(entry.changes))  # tuples come back as lists, as from JSON
     assert stored.changes["finding_count"] == [None, 0]
     assert stored.patient_id == patient.pk and stored.clinic_id == clinic.pk
+
+
+def test_a_parent_saved_after_it_was_assigned_gives_its_key(clinic, clinician, patient):
+    """As with bulk_create: rows built before their parent was inserted take the parent's key."""
+    screening = _screening(patient, clinician)
+    access = SummaryAccess(screening=screening, user=clinician, kind="pdf", at=timezone.now())
+    insert_new([screening])
+    insert_new([access])
+    assert SummaryAccess.objects.get(pk=access.pk).screening_id == screening.pk
+
+
+def test_an_unsaved_parent_is_refused(clinic, clinician, patient):
+    access = SummaryAccess(screening=_screening(patient, clinician), user=clinician, kind="pdf", at=timezone.now())
+    with pytest.raises(ValueError, match="unsaved related object"):
+        insert_new([access])
