@@ -20,14 +20,10 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_cool_off, get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-
-
-def _total_failures(attempts: QuerySet) -> int:
-    return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
 
 
 class LoginAttemptHandler(AxesDatabaseHandler):
@@ -37,8 +33,12 @@ class LoginAttemptHandler(AxesDatabaseHandler):
         attempts = AccessAttempt.objects.filter(ip_address=request.axes_ip_address)
         if settings.AXES_COOLOFF_TIME is not None:
             attempts = attempts.filter(attempt_time__gte=get_cool_off_threshold(request))
-        by_username = _total_failures(attempts.filter(username=get_client_username(request, credentials)))
-        by_address = _total_failures(attempts)
+        username = get_client_username(request, credentials)
+        totals = attempts.aggregate(
+            by_username=Sum("failures_since_start", filter=Q(username=username)),
+            by_address=Sum("failures_since_start"),
+        )
+        by_username, by_address = totals["by_username"] or 0, totals["by_address"] or 0
         limit = get_failure_limit(request, credentials)
         address_limit = max(settings.LOGIN_ADDRESS_FAILURE_LIMIT, 1)
         return max(by_username, by_address * limit // address_limit)

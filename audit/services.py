@@ -86,7 +86,7 @@ def log_access_many(request: HttpRequest, objects: Iterable[models.Model], *, wh
     """One access entry per object (an export of several patients), written in one query."""
     what = _check_what(what)
     actor, address = _actor(request), client_address(request)
-    return _bulk_write(
+    return insert_new(
         _entry(obj, AuditEntry.Action.ACCESS, actor=actor, address=address, additional_data={"what": what})
         for obj in objects
     )
@@ -102,7 +102,7 @@ def log_bulk_create(objects: Iterable[models.Model], *, actor=None) -> list[Audi
     actor = actor or _actor(request)
     address = client_address(request) if request is not None else None
     use_json = settings.AUDITLOG_STORE_JSON_CHANGES
-    return _bulk_write(
+    return insert_new(
         _entry(
             obj,
             AuditEntry.Action.CREATE,
@@ -134,7 +134,3 @@ def _entry(obj: models.Model, action: int, *, actor, address, changes=None, addi
         patient_id=patient_id,
         clinic_id=clinic_id,
     )
-
-
-def _bulk_write(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
-    return insert_new(list(entries))

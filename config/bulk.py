@@ -16,7 +16,7 @@ document (PostgreSQL stores ``jsonb`` parsed, so the text's spacing and key orde
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 import orjson
 from django.db import connections, router
@@ -24,11 +24,8 @@ from django.db.models import JSONField, Model
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-#: Rows per ``bulk_create`` statement where there is no ``COPY``: well under SQLite's parameter limits.
-_BATCH = 500
 
-
-def insert_new(objects: Sequence[Model]) -> list[Model]:
+def insert_new(objects: Iterable[Model]) -> list[Model]:
     """Insert ``objects`` (new, unsaved, all of one model with an auto-increment pk) and set their pks."""
     objects = list(objects)
     if not objects:
@@ -37,7 +34,7 @@ def insert_new(objects: Sequence[Model]) -> list[Model]:
     alias = router.db_for_write(model)
     connection = connections[alias]
     if connection.vendor != "postgresql":
-        return model.objects.using(alias).bulk_create(objects, batch_size=_BATCH)
+        return model.objects.using(alias).bulk_create(objects)
     for obj in objects:
         # As bulk_create does: take the key of a related object saved after it was assigned, refuse an unsaved one.
         obj._prepare_related_fields_for_save(operation_name="insert_new")
@@ -71,5 +68,6 @@ def _db_value(field, obj: Model, connection):
 
 
 def _encode_json(value) -> bytes:
-    # As json.dumps would store it: non-string keys as strings, anything else JSON lacks as its str().
-    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
+    # Non-string keys as strings, as json.dumps writes them. No default: a value JSON has no form for (a
+    # Decimal, a set) raises here as it does in bulk_create, rather than being stored as its str().
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)

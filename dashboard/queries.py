@@ -15,11 +15,9 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
     Exists,
-    ExpressionWrapper,
     IntegerField,
     Max,
     Min,
@@ -34,12 +32,12 @@ from django.db.models.fields.json import KT
 from patients.models import Clinic, Patient
 from screening.models import FindingReview, ReviewState, Screening, ScreeningFinding
 from screening.queries import (
-    data_saved_since,
     is_open,
     latest_screenings,
     newest_reviews,
     open_findings,
     with_data_since_latest_screening,
+    with_new_data_flag,
 )
 from screening.rules.result import Category, Level
 
@@ -221,15 +219,8 @@ def row_details(screening_ids: list[int]) -> RowDetails:
     order = {category.value: index for index, category in enumerate(Category)}
     for row in sorted(rows, key=lambda r: order.get(r["category"], 99)):
         categories[row["screening_id"]].append((row["category"], row["n"]))
-    loaded = (
-        screenings.select_related("patient__clinic", "recorded_by")
-        .defer("snapshot", "result", "options")
-        .annotate(
-            new_data=ExpressionWrapper(
-                data_saved_since(patient=OuterRef("patient_id"), since=OuterRef("recorded_at")),
-                output_field=BooleanField(),
-            )
-        )
+    loaded = with_new_data_flag(
+        screenings.select_related("patient__clinic", "recorded_by").defer("snapshot", "result", "options")
     )
     by_id = {screening.pk: screening for screening in loaded}
     new_data = {pk: screening.new_data for pk, screening in by_id.items()}

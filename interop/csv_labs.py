@@ -21,13 +21,11 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
-from patients import services as patient_services
 from patients.models import Clinic, LabResult, LabSource, Patient
-from patients.services import LabEntry
 from screening.rules import analytes
 
 from .fhir.reader import LABORATORY_MAX, NOTE_MAX, VALUE_DECIMAL_PLACES, VALUE_INTEGER_DIGITS
-from .services import ImportConflict, digest
+from .services import ImportConflict, digest, record_imported_report
 
 COLUMNS: tuple[str, ...] = (
     "mrn",
@@ -321,10 +319,10 @@ def _drop_already_imported(plan: CsvPlan) -> None:
             source_identifier__in=[row.source_identifier for row in plan.rows],
         ).values_list("patient_id", "source_identifier")
     )
-    for row in list(plan.rows):
-        if (row.patient_id, row.source_identifier) in known:
-            plan.rows.remove(row)
-            plan.already_imported.append(row)
+    kept = []
+    for row in plan.rows:
+        (plan.already_imported if (row.patient_id, row.source_identifier) in known else kept).append(row)
+    plan.rows[:] = kept
 
 
 def commit_csv_import(*, plan: CsvPlan, user) -> int:
@@ -344,30 +342,8 @@ def commit_csv_import(*, plan: CsvPlan, user) -> int:
         _drop_already_imported(check)
         if check.already_imported:
             raise ImportConflict("some rows were imported meanwhile")
-        for (patient_id, collected_on, collected_at, fasting, laboratory), rows in groups.items():
-            patient_services.record_lab_panel(
-                patient=patients[patient_id],
-                entered_by=user,
-                collected_on=collected_on,
-                collected_at=collected_at,
-                fasting=fasting,
-                laboratory=laboratory,
-                source=LabSource.CSV,
-                entries=[
-                    LabEntry(
-                        analyte=row.analyte,
-                        value=row.value,
-                        unit=row.unit,
-                        comparator=row.comparator,
-                        reference_low=row.reference_low,
-                        reference_high=row.reference_high,
-                        loinc=row.loinc,
-                        note=row.note,
-                        source_identifier=row.source_identifier,
-                    )
-                    for row in rows
-                ],
-            )
+        for rows in groups.values():
+            record_imported_report(patient=patients[rows[0].patient_id], user=user, source=LabSource.CSV, labs=rows)
     return len(plan.rows)
 
 

@@ -293,30 +293,7 @@ def commit_fhir_import(*, plan: FhirPlan, user) -> Patient:
             if check.skipped:
                 raise ImportConflict("some entries were imported meanwhile")
         for group in _lab_reports(plan.labs):
-            first = group[0]
-            patient_services.record_lab_panel(
-                patient=patient,
-                entered_by=user,
-                collected_on=first.collected_on,
-                collected_at=first.collected_at,
-                fasting=first.fasting,
-                laboratory=first.laboratory,
-                source=LabSource.FHIR,
-                entries=[
-                    LabEntry(
-                        analyte=lab.analyte,
-                        value=lab.value,
-                        unit=lab.unit,
-                        comparator=lab.comparator,
-                        reference_low=lab.reference_low,
-                        reference_high=lab.reference_high,
-                        loinc=lab.loinc,
-                        note=lab.note,
-                        source_identifier=lab.source_identifier,
-                    )
-                    for lab in group
-                ],
-            )
+            record_imported_report(patient=patient, user=user, source=LabSource.FHIR, labs=group)
         for trial in plan.trials:
             _store_trial(patient, trial)
         for score in plan.scores:
@@ -372,6 +349,35 @@ def _register(clinic: Clinic, data: PatientData, user) -> Patient:
         if data.delivery_date:
             fields["delivery_date"] = data.delivery_date
     return patient_services.register_patient(clinic=clinic, created_by=user, **fields)
+
+
+def record_imported_report(*, patient: Patient, user, source: str, labs: list) -> None:
+    """One lab report of imported results drawn together: FHIR ``LabItem``s or CSV rows, which carry the
+    same fields (the first gives the report's date, time, fasting state and laboratory)."""
+    first = labs[0]
+    patient_services.record_lab_panel(
+        patient=patient,
+        entered_by=user,
+        collected_on=first.collected_on,
+        collected_at=first.collected_at,
+        fasting=first.fasting,
+        laboratory=first.laboratory,
+        source=source,
+        entries=[
+            LabEntry(
+                analyte=lab.analyte,
+                value=lab.value,
+                unit=lab.unit,
+                comparator=lab.comparator,
+                reference_low=lab.reference_low,
+                reference_high=lab.reference_high,
+                loinc=lab.loinc,
+                note=lab.note,
+                source_identifier=lab.source_identifier,
+            )
+            for lab in labs
+        ],
+    )
 
 
 def _lab_reports(labs: list[LabItem]) -> list[list[LabItem]]:
@@ -468,12 +474,13 @@ def record_cards(*, client: CdsClient, service_id: str, cards: list[tuple[str, s
 
 def record_feedback(*, client: CdsClient, service_id: str, items: list[dict[str, Any]]) -> list[CdsFeedback]:
     """Store feedback items already validated by the view; each names a card issued to this client."""
+    cards = CdsCard.objects.filter(client=client, service_id=service_id, uuid__in=[item["card"] for item in items])
+    card_by_uuid = {card.uuid: card for card in cards}
     stored = []
     with transaction.atomic():
         for item in items:
-            card = CdsCard.objects.get(uuid=item["card"], client=client, service_id=service_id)
             feedback = CdsFeedback(
-                card=card,
+                card=card_by_uuid[item["card"]],
                 outcome=item["outcome"],
                 override_reason=item.get("override_reason", ""),
                 user_comment=item.get("user_comment", ""),

@@ -186,10 +186,8 @@ class ViewOnlyAdmin(ClinicScopedAdmin):
         return False
 
 
-class ViewOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
+class ViewOnlyInlineMixin:
+    """An inline of clinical data: shown on the patient's page, never added, changed or deleted there."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -199,6 +197,12 @@ class ViewOnlyInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ViewOnlyInline(ViewOnlyInlineMixin, admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -211,28 +215,45 @@ def _canonical(result: LabResult) -> str:
     return f"{text} (converted from {result.unit})" if result.was_converted else text
 
 
-def _reported(result: LabResult) -> str:
-    return f"{result.comparator}{result.value.normalize():f} {result.unit}"
+class LabResultColumns:
+    """Lab result columns shared by the patient's inline and the lab results' change list."""
+
+    @admin.display(description="analyte", ordering="analyte")
+    def analyte_name(self, obj: LabResult) -> str:
+        return obj.analyte_name
+
+    @admin.display(description="value as reported")
+    def reported(self, obj: LabResult) -> str:
+        return f"{obj.comparator}{obj.value.normalize():f} {obj.unit}"
 
 
-def _dose_periods(trial: AntidepressantTrial) -> str:
-    """The dose history, oldest first (``trial.dose_periods`` prefetched)."""
-    return "; ".join(
-        f"{period.daily_dose_mg.normalize():f} mg/day from {period.start.isoformat()}"
-        + (f" to {period.end.isoformat()}" if period.end else " (ongoing)")
-        for period in trial.dose_periods.all()
-    )
+class TrialColumns:
+    """Antidepressant trial columns shared by the patient's inline and the trials' change list (both need
+    ``patient__clinic`` selected and ``dose_periods`` prefetched)."""
 
+    @admin.display(description="drug", ordering="drug")
+    def drug_name(self, obj: AntidepressantTrial) -> str:
+        return obj.drug_display
 
-def _minimum_dose(trial: AntidepressantTrial) -> str:
-    """The minimum adequate daily dose the engine uses for this trial: the clinic's override, else table 1.3."""
-    overrides = dict(clinic_options(trial.patient.clinic).min_dose_overrides)
-    row = drug_catalogue.ANTIDEPRESSANTS.get(trial.drug)
-    minimum = overrides.get(trial.drug, row.min_adequate_mg if row else None)
-    if minimum is None:
-        return "not in table 1.3 (adequacy cannot be assessed)"
-    source = "clinic convention" if trial.drug in overrides else "table 1.3"
-    return f"{minimum:g} mg/day ({source})"
+    @admin.display(description="dose periods")
+    def doses(self, obj: AntidepressantTrial) -> str:
+        """The dose history, oldest first."""
+        return "; ".join(
+            f"{period.daily_dose_mg.normalize():f} mg/day from {period.start.isoformat()}"
+            + (f" to {period.end.isoformat()}" if period.end else " (ongoing)")
+            for period in obj.dose_periods.all()
+        )
+
+    @admin.display(description="minimum adequate dose")
+    def minimum_dose(self, obj: AntidepressantTrial) -> str:
+        """The minimum adequate daily dose the engine uses for this trial: the clinic's override, else table 1.3."""
+        overrides = dict(clinic_options(obj.patient.clinic).min_dose_overrides)
+        row = drug_catalogue.ANTIDEPRESSANTS.get(obj.drug)
+        minimum = overrides.get(obj.drug, row.min_adequate_mg if row else None)
+        if minimum is None:
+            return "not in table 1.3 (adequacy cannot be assessed)"
+        source = "clinic convention" if obj.drug in overrides else "table 1.3"
+        return f"{minimum:g} mg/day ({source})"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -295,7 +316,7 @@ class PatientAdminForm(forms.ModelForm):
         return mrn
 
 
-class IntakeInline(admin.StackedInline):
+class IntakeInline(ViewOnlyInlineMixin, admin.StackedInline):
     model = Intake
     can_delete = False
     fields = [
@@ -311,29 +332,12 @@ class IntakeInline(admin.StackedInline):
     ]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class LabResultInline(ViewOnlyInline):
+class LabResultInline(LabResultColumns, ViewOnlyInline):
     model = LabResult
     fields = ["collected_on", "analyte_name", "reported", "canonical", "reference", "source"]
     readonly_fields = fields
     ordering = ["-collected_on", "analyte", "-pk"]
-
-    @admin.display(description="analyte")
-    def analyte_name(self, obj: LabResult) -> str:
-        return obj.analyte_name
-
-    @admin.display(description="value as reported")
-    def reported(self, obj: LabResult) -> str:
-        return _reported(obj)
 
     @admin.display(description="value the rules read")
     def canonical(self, obj: LabResult) -> str:
@@ -348,25 +352,13 @@ class LabResultInline(ViewOnlyInline):
         return f"{low}–{high} {obj.unit}"
 
 
-class TrialInline(ViewOnlyInline):
+class TrialInline(TrialColumns, ViewOnlyInline):
     model = AntidepressantTrial
     fields = ["drug_name", "doses", "minimum_dose", "adherence", "outcome", "improvement_pct"]
     readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("patient__clinic").prefetch_related("dose_periods")
-
-    @admin.display(description="drug")
-    def drug_name(self, obj: AntidepressantTrial) -> str:
-        return obj.drug_display
-
-    @admin.display(description="dose periods")
-    def doses(self, obj: AntidepressantTrial) -> str:
-        return _dose_periods(obj)
-
-    @admin.display(description="minimum adequate dose")
-    def minimum_dose(self, obj: AntidepressantTrial) -> str:
-        return _minimum_dose(obj)
 
 
 class AugmentationInline(ViewOnlyInline):
@@ -529,7 +521,11 @@ class PatientDataAdmin(ViewOnlyAdmin):
 
     @admin.display(description="patient", ordering="patient__family_name")
     def patient_name(self, obj) -> str:
-        return f"{obj.patient.family_name}, {obj.patient.given_name} ({obj.patient.mrn})"
+        return _patient_label(obj.patient)
+
+
+def _patient_label(patient: Patient) -> str:
+    return f"{patient.family_name}, {patient.given_name} ({patient.mrn})"
 
 
 @admin.register(PsychotherapyCourse)
@@ -568,7 +564,7 @@ class LabReportAdmin(PatientDataAdmin):
 
 
 @admin.register(LabResult)
-class LabResultAdmin(PatientDataAdmin):
+class LabResultAdmin(LabResultColumns, PatientDataAdmin):
     list_display = ["patient_name", "collected_on", "analyte_name", "reported", "canonical", "source", "created_at"]
     list_filter = [
         choices_filter(
@@ -581,21 +577,13 @@ class LabResultAdmin(PatientDataAdmin):
     search_fields = [*PatientDataAdmin.search_fields, "analyte", "loinc"]
     readonly_fields = ["canonical"]
 
-    @admin.display(description="analyte", ordering="analyte")
-    def analyte_name(self, obj: LabResult) -> str:
-        return obj.analyte_name
-
-    @admin.display(description="value as reported")
-    def reported(self, obj: LabResult) -> str:
-        return _reported(obj)
-
     @admin.display(description="value the rules read (canonical unit)")
     def canonical(self, obj: LabResult) -> str:
         return _canonical(obj)
 
 
 @admin.register(AntidepressantTrial)
-class AntidepressantTrialAdmin(PatientDataAdmin):
+class AntidepressantTrialAdmin(TrialColumns, PatientDataAdmin):
     list_display = ["patient_name", "drug_name", "doses", "minimum_dose", "adherence", "outcome", "improvement_pct"]
     list_select_related = ["patient__clinic"]
     list_filter = ["drug", "adherence", "outcome", ("created_at", admin.DateFieldListFilter)]
@@ -604,18 +592,6 @@ class AntidepressantTrialAdmin(PatientDataAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("dose_periods")
-
-    @admin.display(description="drug", ordering="drug")
-    def drug_name(self, obj: AntidepressantTrial) -> str:
-        return obj.drug_display
-
-    @admin.display(description="dose periods")
-    def doses(self, obj: AntidepressantTrial) -> str:
-        return _dose_periods(obj)
-
-    @admin.display(description="minimum adequate dose")
-    def minimum_dose(self, obj: AntidepressantTrial) -> str:
-        return _minimum_dose(obj)
 
     @admin.display(description="adequacy today (rules engine)")
     def adequacy(self, obj: AntidepressantTrial) -> str:
@@ -658,8 +634,7 @@ class DosePeriodAdmin(ViewOnlyAdmin):
 
     @admin.display(description="patient", ordering="trial__patient__family_name")
     def patient_name(self, obj: DosePeriod) -> str:
-        patient = obj.trial.patient
-        return f"{patient.family_name}, {patient.given_name} ({patient.mrn})"
+        return _patient_label(obj.trial.patient)
 
     @admin.display(description="drug", ordering="trial__drug")
     def drug(self, obj: DosePeriod) -> str:

@@ -32,6 +32,7 @@ conclusions from them, and never load them into a database holding real patients
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import math
@@ -44,7 +45,6 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.db import connection, connections, transaction
 
 from screening.rules import analytes
@@ -192,16 +192,17 @@ def _clip(value: float, low: float, high: float) -> float:
     return min(high, max(low, value))
 
 
-_CUMULATIVE: dict[tuple, tuple[tuple, list[float]]] = {}
-
-
 def _pick(rng: random.Random, weighted: tuple[tuple[object, float], ...]):
-    """One value from ``((value, weight), ...)``; the cumulative weights are worked out once per table."""
-    table = _CUMULATIVE.get(weighted)
-    if table is None:
-        values, weights = zip(*weighted, strict=True)
-        table = _CUMULATIVE[weighted] = (values, list(itertools.accumulate(weights)))
-    return rng.choices(table[0], cum_weights=table[1])[0]
+    """One value from ``((value, weight), ...)``."""
+    values, cumulative = _cumulative(weighted)
+    return rng.choices(values, cum_weights=cumulative)[0]
+
+
+@functools.cache
+def _cumulative(weighted: tuple[tuple[object, float], ...]) -> tuple[tuple, list[float]]:
+    """The values and cumulative weights of a table, worked out once per table."""
+    values, weights = zip(*weighted, strict=True)
+    return values, list(itertools.accumulate(weights))
 
 
 def _decimal(value: float, places: int) -> Decimal:
@@ -1361,20 +1362,16 @@ def delete_population(clinic: Clinic) -> int:
     return count
 
 
-def _batches(count: int, size: int) -> Iterator[range]:
-    for start in range(0, count, size):
-        yield range(start, min(count, start + size))
-
-
-def _write_batch(clinic: Clinic, plans: list[PatientPlan], *, seed: int, created_by) -> Counts:
+def _write_batch(clinic: Clinic, plans: list[PatientPlan], *, seed: int, created_by_id: int | None) -> Counts:
     """Insert one batch of planned patients with a few bulk INSERTs per model.
 
     Rows refer to their parents by id (``patient_id=``) rather than by instance: bulk_create has set the
     ids, and assigning ids skips Django's related-object bookkeeping, a large share of the cost per row.
     """
-    user_id = created_by.pk if created_by is not None else None
     patients = [
-        Patient(clinic=clinic, code=patient_code(seed, clinic.name, plan.index), created_by_id=user_id, **plan.patient)
+        Patient(
+            clinic=clinic, code=patient_code(seed, clinic.name, plan.index), created_by_id=created_by_id, **plan.patient
+        )
         for plan in plans
     ]
     Patient.objects.bulk_create(patients)
@@ -1395,7 +1392,7 @@ def _write_batch(clinic: Clinic, plans: list[PatientPlan], *, seed: int, created
             total=sum(score.items),
             total_only=False,
             source=LabSource.DEMO,
-            entered_by_id=user_id,
+            entered_by_id=created_by_id,
         )
         for pk, plan in pairs
         for score in plan.scores
@@ -1418,7 +1415,7 @@ def _write_batch(clinic: Clinic, plans: list[PatientPlan], *, seed: int, created
             collected_at=panel.collected_at,
             fasting=panel.fasting,
             laboratory=panel.laboratory,
-            entered_by_id=user_id,
+            entered_by_id=created_by_id,
         )
         for pk, panel in panels
     ]
@@ -1441,7 +1438,7 @@ def _write_batch(clinic: Clinic, plans: list[PatientPlan], *, seed: int, created
             reference_high=row.reference_high,
             laboratory=panel.laboratory,
             source=LabSource.DEMO,
-            entered_by_id=user_id,
+            entered_by_id=created_by_id,
         )
         for report, (pk, panel) in zip(reports, panels, strict=True)
         for row in panel.results
@@ -1496,14 +1493,7 @@ def _dose_periods(trial: TrialPlan) -> Iterator[tuple[Decimal, dt.date, dt.date 
             yield dose, start, trial.end
 
 
-_LOINC_CACHE: dict[tuple[str, str], str] = {}
-
-
-def _loinc(analyte: str, unit: str) -> str:
-    key = (analyte, unit)
-    if key not in _LOINC_CACHE:
-        _LOINC_CACHE[key] = analytes.loinc_for(analyte, unit)
-    return _LOINC_CACHE[key]
+_loinc = functools.cache(analytes.loinc_for)
 
 
 def generate_population(
@@ -1537,7 +1527,7 @@ def generate_population(
         raise PopulationError("the number of patients must be at least 1")
     if Patient.objects.filter(clinic=clinic).exists():
         raise PopulationError(f"{clinic.name!r} already has patients")
-    ranges = [(batch.start, batch.stop) for batch in _batches(patients, batch_size)]
+    ranges = [(start, min(patients, start + batch_size)) for start in range(0, patients, batch_size)]
     created_by_id = created_by.pk if created_by is not None else None
     total = Counts()
     if workers <= 1 or len(ranges) == 1:
@@ -1606,7 +1596,6 @@ def analyze_tables() -> None:
 def _write_range(clinic_id: int, start: int, stop: int, seed: int, as_of: dt.date, created_by_id: int | None) -> Counts:
     """Plan and write patients ``start`` to ``stop - 1`` in one transaction (also run in worker processes)."""
     clinic = Clinic.objects.get(pk=clinic_id)
-    created_by = get_user_model().objects.get(pk=created_by_id) if created_by_id is not None else None
     plans = [plan_patient(seed, index, as_of) for index in range(start, stop)]
     with transaction.atomic():
-        return _write_batch(clinic, plans, seed=seed, created_by=created_by)
+        return _write_batch(clinic, plans, seed=seed, created_by_id=created_by_id)

@@ -12,21 +12,15 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
-from patients.admin import ClinicScopedAdmin, choices_filter, export_selected_as_csv
+from patients.admin import ViewOnlyAdmin, ViewOnlyInline, choices_filter
 
 from .models import FindingReview, LatestScreening, ReviewState, Screening, ScreeningFinding, SummaryAccess
 from .queries import current_review_state
 from .rules import RULES
 
 
-class ReadOnlyRecordAdmin(ClinicScopedAdmin):
-    actions = [export_selected_as_csv]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+class ReadOnlyRecordAdmin(ViewOnlyAdmin):
+    """View-only, and never deleted either: the clinical record and its audit."""
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
@@ -55,25 +49,13 @@ class ReviewStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class FindingInline(admin.TabularInline):
+class FindingInline(ViewOnlyInline):
     model = ScreeningFinding
-    extra = 0
-    can_delete = False
-    show_change_link = True
     fields = ["position", "rule", "category", "severity", "title", "state"]
     readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(review_state=current_review_state())
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="rule")
     def rule(self, obj: ScreeningFinding) -> str:

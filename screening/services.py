@@ -265,7 +265,8 @@ def needs_screening(patients: Sequence[Patient]) -> list[Patient]:
         ).values_list("patient_id", "data_fingerprint", "new_data")
     }
     today = timezone.localdate()
-    snapshots = load_snapshots([patient.pk for patient in patients if patient.pk in latest])
+    # A patient with a row saved since is changed already: only the others need their data read and compared.
+    snapshots = load_snapshots([pk for pk, (_, new_data) in latest.items() if not new_data])
     changed = []
     for patient in patients:
         if patient.pk not in latest:

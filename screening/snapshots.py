@@ -106,10 +106,7 @@ def load_snapshots(patient_ids: Collection[int]) -> dict[int, s.Snapshot]:
     rows: dict[str, dict[int, list]] = {}
     for name, model, fields in _TABLES:
         rows[name] = _by_owner(
-            model.objects.filter(patient_id__in=ids)
-            .order_by(*model._meta.ordering)
-            .values_list("patient_id", *fields, named=True),
-            "patient_id",
+            model.objects.filter(patient_id__in=ids).values_list("patient_id", *fields, named=True), "patient_id"
         )
     doses = _by_owner(
         DosePeriod.objects.filter(trial__patient_id__in=ids)

@@ -55,6 +55,22 @@ def _body(request):
         return _error("request: the body is not valid JSON", 400)
 
 
+def hook_call(view):
+    """A POST to the service (a hook call or feedback): a client's token, this service's id and a JSON body,
+    which ``view`` receives decoded as ``body``."""
+
+    @functools.wraps(view)
+    def wrapper(request, service_id):
+        if service_id != cds.SERVICE_ID:
+            return _error(f"no service {service_id!r}", 404)
+        body = _body(request)
+        if isinstance(body, JsonResponse):
+            return body
+        return view(request, service_id, body)
+
+    return login_not_required(csrf_exempt(require_POST(token_required(wrapper))))
+
+
 @login_not_required
 @csrf_exempt
 @require_GET
@@ -63,16 +79,8 @@ def cds_discovery(request):
     return JsonResponse(cds.discovery())
 
 
-@login_not_required
-@csrf_exempt
-@require_POST
-@token_required
-def cds_service(request, service_id):
-    if service_id != cds.SERVICE_ID:
-        return _error(f"no service {service_id!r}", 404)
-    body = _body(request)
-    if isinstance(body, JsonResponse):
-        return body
+@hook_call
+def cds_service(request, service_id, body):
     client = request.cds_client
     try:
         issued = cds.patient_view(body, options=clinic_options(client.clinic), today=timezone.localdate())
@@ -87,16 +95,8 @@ def cds_service(request, service_id):
     return JsonResponse({"cards": [item.card for item in issued]})
 
 
-@login_not_required
-@csrf_exempt
-@require_POST
-@token_required
-def cds_feedback(request, service_id):
-    if service_id != cds.SERVICE_ID:
-        return _error(f"no service {service_id!r}", 404)
-    body = _body(request)
-    if isinstance(body, JsonResponse):
-        return body
+@hook_call
+def cds_feedback(request, service_id, body):
     client = request.cds_client
     try:
         items = cds.parse_feedback(body)

@@ -13,6 +13,8 @@ from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from patients.access import clinics_for, get_patient_for_user
+from patients.models import Condition
+from screening.rules import analytes
 
 from .. import csv_labs, presenters, services
 from ..access import get_batch_for_user
@@ -170,15 +172,11 @@ def _preview_context(batch: ImportBatch, plan) -> dict:
 
 
 def _condition_labels(codes: list[str]) -> list[str]:
-    from patients.models import Condition
-
     labels = dict(Condition.choices)
     return [labels.get(code, code) for code in codes]
 
 
 def _analyte_rows() -> list[tuple]:
-    from screening.rules import analytes
-
     return [
         (
             analyte.name,
