@@ -18,7 +18,6 @@ _NOISE = ["created_at", "updated_at", "version"]
 #: its own row; its create entry keeps the digest of both (``content_hash``) and ``finding_count``.
 _EXCLUDED: dict[str, list[str]] = {
     "Screening": ["snapshot", "result", "options"],
-    "ScreeningFinding": ["data"],
 }
 
 

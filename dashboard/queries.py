@@ -27,7 +27,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.fields.json import KT
 
 from patients.models import Clinic, Patient
 from screening.models import FindingReview, ReviewState, Screening, ScreeningFinding
@@ -244,14 +243,13 @@ def clinicians(scope: Scope) -> QuerySet:
 def labs_to_order(scope: Scope, *, rule_id: str = "") -> QuerySet[ScreeningFinding]:
     """Open missing-or-overdue-data findings (DATA-01 to DATA-04) of latest recorded screenings, by patient
     name, with the screening, patient and clinic loaded: what is missing is the finding's title, what to
-    order its follow-up (``data["follow_up"]``)."""
+    order its follow-up."""
     findings = open_findings(scope.latest_screenings()).filter(category=Category.DATA_GAP)
     if rule_id:
         findings = findings.filter(rule_id=rule_id)
     return (
         findings.select_related("screening__patient__clinic")
-        .defer("data", "screening__snapshot", "screening__result", "screening__options")
-        .annotate(follow_up=KT("data__follow_up"))
+        .defer("screening__snapshot", "screening__result", "screening__options")
         .order_by(
             "screening__patient__family_name", "screening__patient__given_name", "screening__patient_id", "rule_id"
         )

@@ -88,7 +88,7 @@ class ScreeningFinding(AppendOnlyModel):
     severity = models.CharField(max_length=20, choices=[(level.value, level.value) for level in Level])
     title = models.CharField(max_length=500)
     inputs_key = models.CharField(max_length=64)
-    data = models.JSONField(help_text="The finding as stored in the result.")
+    follow_up = models.TextField(blank=True, help_text="The suggested follow-up, as in the stored finding.")
 
     class Meta:
         ordering = ["screening", "position"]
@@ -99,12 +99,19 @@ class ScreeningFinding(AppendOnlyModel):
             models.Index(fields=["rule_id", "rule_version", "inputs_key"]),
             models.Index(fields=["category", "severity"]),
             # Everything the dashboard counts and filters by, so that it reads the findings of the latest
-            # screenings from this index alone: the rows themselves are wide (``data``).
+            # screenings from this index alone.
             models.Index(fields=["screening", "rule_id", "category", "severity", "id"], name="finding_summary_idx"),
         ]
 
     def __str__(self) -> str:
         return f"finding {self.pk} ({self.rule_id})"
+
+    @property
+    def data(self) -> dict:
+        """The finding as stored in its screening's result. The row holds only what lists filter, sort and
+        show; reading this loads the screening unless it came with the finding (``screening.findings`` and
+        ``select_related("screening")`` bring it)."""
+        return self.screening.result["findings"][self.position]
 
     @property
     def rule_ref(self) -> str:

@@ -89,3 +89,18 @@ def test_an_unsaved_parent_is_refused(clinic, clinician, patient):
     access = SummaryAccess(screening=_screening(patient, clinician), user=clinician, kind="pdf", at=timezone.now())
     with pytest.raises(ValueError, match="unsaved related object"):
         insert_new([access])
+
+
+def test_screening_documents_are_compressed_with_lz4_on_postgresql():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("column compression is a PostgreSQL setting")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attcompression FROM pg_attribute"
+            " WHERE attrelid = 'screening_screening'::regclass AND attname IN ('snapshot', 'result', 'options')"
+        )
+        compression = dict(cursor.fetchall())
+    # "l" is LZ4; "" is the server default (pglz), kept for the small options document.
+    assert compression == {"snapshot": "l", "result": "l", "options": ""}

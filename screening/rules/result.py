@@ -226,6 +226,10 @@ def _scale_to_dict(summary: ScaleSummary, *, item_key: str) -> dict[str, Any]:
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
+#: Types JSON takes as they are, by exact type: most of the values converted are these, and a set lookup of
+#: the type is much cheaper than the ``isinstance`` chain below (a str-valued enum is handled there).
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
 
 def _jsonable(value: Any) -> Any:
     """``value`` as JSON-ready data: dataclasses as dicts (fields in order), tuples as lists, dates as ISO text.
@@ -233,7 +237,15 @@ def _jsonable(value: Any) -> Any:
     The same dict as ``dataclasses.asdict`` followed by that conversion, built in one pass without
     ``asdict``'s deep copies, which were most of the time of recording screenings in bulk.
     """
-    if value is None or isinstance(value, str | int | float):
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    names = _FIELD_NAMES.get(kind)
+    if names is not None:
+        return {name: item if type(item := getattr(value, name)) in _AS_IS else _jsonable(item) for name in names}
+    if kind is tuple or kind is list:
+        return [item if type(item) in _AS_IS else _jsonable(item) for item in value]
+    if isinstance(value, str | int | float):
         return value
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
@@ -241,10 +253,7 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
-    cls = type(value)
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        if not is_dataclass(cls):
-            return value
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
-    return {name: _jsonable(getattr(value, name)) for name in names}
+    if not is_dataclass(kind):
+        return value
+    _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind))
+    return _jsonable(value)

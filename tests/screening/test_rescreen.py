@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import io
+import json
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -58,7 +60,7 @@ class TestRecordScreenings:
             assert batched.data_fingerprint == single.data_fingerprint
             assert batched.content_hash == single.content_hash
             assert batched.finding_count == single.finding_count
-            fields = ("position", "rule_id", "rule_version", "category", "severity", "title", "inputs_key", "data")
+            fields = ("position", "rule_id", "rule_version", "category", "severity", "title", "inputs_key", "follow_up")
             assert list(batched.findings.values_list(*fields)) == list(single.findings.values_list(*fields))
 
     def test_result_json_is_the_engines_result(self, demo_clinic, clinician):
@@ -132,10 +134,22 @@ class TestRecordScreenings:
         assert "Agomélatine" in str(screening.snapshot["trials"])
         assert screening.data_fingerprint == services.data_fingerprint(screening.snapshot)
         assert screening.content_hash == services.content_hash(screening.snapshot, screening.result)
+        # ... and those definitions are the documented ones, for every demo patient (the digests' fast path).
+        for recorded in services.record_screenings(
+            patients=list(Patient.objects.filter(clinic=demo_clinic).select_related("clinic")), recorded_by=clinician
+        ):
+            data = {key: value for key, value in recorded.snapshot.items() if key != "as_of"}
+            both = {"snapshot": recorded.snapshot, "result": recorded.result}
+            assert recorded.data_fingerprint == _sha256_of_canonical_json(data)
+            assert recorded.content_hash == _sha256_of_canonical_json(both)
 
     def test_nothing_to_record_is_no_work(self, clinician, django_assert_num_queries):
         with django_assert_num_queries(0):
             assert services.record_screenings(patients=[], recorded_by=clinician) == []
+
+
+def _sha256_of_canonical_json(data) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
 
 
 def _plain(value):

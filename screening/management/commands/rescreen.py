@@ -13,7 +13,9 @@ use the other cores while the database writes. Progress goes to standard error a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import multiprocessing
 import queue
 import time
@@ -159,11 +161,31 @@ class _Job:
         if shards > 1:
             patients = patients.alias(shard=Mod("pk", shards)).filter(shard=shard)
         for ids in _pk_chunks(patients, self.batch_size):
-            batch = list(Patient.objects.filter(pk__in=ids).select_related("clinic").order_by("pk"))
-            if self.changed_only:
-                batch = needs_screening(batch)
-            recorded = record_screenings(patients=batch, recorded_by=user, as_of=self.as_of)
+            with _collector_paused():
+                batch = list(Patient.objects.filter(pk__in=ids).select_related("clinic").order_by("pk"))
+                if self.changed_only:
+                    batch = needs_screening(batch)
+                recorded = record_screenings(patients=batch, recorded_by=user, as_of=self.as_of)
             report(len(ids), len(recorded))
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector off while one batch is recorded.
+
+    A batch's data (tens of thousands of small objects) lives long enough to reach the oldest generation,
+    and each automatic collection of that generation walks every object in the process: measured, 0.57 of
+    4.4 ms of CPU time per patient, for nothing, since a batch holds no reference cycles (reference counting
+    frees it when the batch ends). Should a batch make a cycle after all (an exception's traceback), the
+    collector, back on, frees it with the next collection.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _worker(job: _Job, shard: int, shards: int, messages) -> None:

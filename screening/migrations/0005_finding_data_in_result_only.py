@@ -1,0 +1,45 @@
+"""A finding's JSON lives only in its screening's result; the finding row keeps the columns lists query, plus
+the follow-up the labs-to-order list shows.
+
+Each finding used to carry a copy of itself (``data``, about 1 KB, a quarter of the JSON written per
+screening). ``ScreeningFinding.data`` now reads the same dict from ``screening.result["findings"][position]``.
+Reversible: going back copies each finding out of its screening's result again.
+"""
+
+from django.db import migrations, models
+from django.db.models import Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
+
+
+def copy_follow_up(apps, schema_editor):
+    finding = apps.get_model("screening", "ScreeningFinding")
+    finding.objects.update(follow_up=Coalesce(KT("data__follow_up"), Value("")))
+
+
+def copy_data_back(apps, schema_editor):
+    finding = apps.get_model("screening", "ScreeningFinding")
+    screening = apps.get_model("screening", "Screening")
+    for recorded in screening.objects.only("result").iterator(chunk_size=500):
+        stored = recorded.result["findings"]
+        for row in finding.objects.filter(screening=recorded).only("position"):
+            finding.objects.filter(pk=row.pk).update(data=stored[row.position])
+
+
+class Migration(migrations.Migration):
+    dependencies = [("screening", "0004_lz4_documents")]
+
+    operations = [
+        migrations.AddField(
+            model_name="screeningfinding",
+            name="follow_up",
+            field=models.TextField(blank=True, help_text="The suggested follow-up, as in the stored finding."),
+        ),
+        migrations.AlterField(
+            model_name="screeningfinding",
+            name="data",
+            field=models.JSONField(null=True, help_text="The finding as stored in the result."),
+        ),
+        migrations.RunPython(copy_follow_up, copy_data_back, elidable=False),
+        migrations.RemoveField(model_name="screeningfinding", name="data"),
+    ]
