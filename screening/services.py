@@ -116,29 +116,14 @@ def _sha256(text: bytes) -> str:
     return hashlib.sha256(text).hexdigest()
 
 
-def _without_date(snapshot_json: dict) -> dict:
-    return {key: value for key, value in snapshot_json.items() if key != "as_of"}
-
-
 def data_fingerprint(snapshot_json: dict) -> str:
     """Digest of the patient data alone (not the date), to tell whether anything changed since."""
-    return _sha256(_canonical_json(_without_date(snapshot_json)))
+    return _sha256(_canonical_json({key: value for key, value in snapshot_json.items() if key != "as_of"}))
 
 
 def content_hash(snapshot_json: dict, result_json: dict) -> str:
     """Digest of a screening's input and result together, printed on its summary."""
     return _sha256(_canonical_json({"snapshot": snapshot_json, "result": result_json}))
-
-
-def _screening_digests(snapshot_json: dict, result_json: dict) -> tuple[str, str]:
-    """``(data_fingerprint(snapshot_json), content_hash(snapshot_json, result_json))``, encoding each
-    document once instead of twice: in canonical JSON an object is its members in key order, so the
-    snapshot's text is its data's text with ``as_of`` (the first key) put in front, and the content hash's
-    text is the result's then the snapshot's."""
-    data_text = _canonical_json(_without_date(snapshot_json))
-    snapshot_text = b'{"as_of":' + _canonical_json(snapshot_json["as_of"]) + b"," + data_text[1:]
-    content_text = b'{"result":' + _canonical_json(result_json) + b',"snapshot":' + snapshot_text + b"}"
-    return _sha256(data_text), _sha256(content_text)
 
 
 def record_screening(*, patient: Patient, recorded_by, as_of: dt.date | None = None) -> Screening:
@@ -229,7 +214,6 @@ def record_screenings(*, patients: Sequence[Patient], recorded_by, as_of: dt.dat
 
 def _new_screening(item: _Evaluated, *, recorded_by, recorded_at: dt.datetime) -> Screening:
     snapshot_json, result_json = item.snapshot_json, item.result_json
-    fingerprint, digest = _screening_digests(snapshot_json, result_json)
     screening = Screening(
         patient=item.patient,
         recorded_by=recorded_by,
@@ -239,8 +223,8 @@ def _new_screening(item: _Evaluated, *, recorded_by, recorded_at: dt.datetime) -
         options=result_json["options"],
         snapshot=snapshot_json,
         result=result_json,
-        data_fingerprint=fingerprint,
-        content_hash=digest,
+        data_fingerprint=data_fingerprint(snapshot_json),
+        content_hash=content_hash(snapshot_json, result_json),
         finding_count=len(item.result.findings),
     )
     # The foreign keys are objects in hand and the code a fresh UUID (the database enforces all three);

@@ -28,9 +28,10 @@ def copy_data_back(apps, schema_editor):
     finding = apps.get_model("screening", "ScreeningFinding")
     screening = apps.get_model("screening", "Screening")
     for recorded in screening.objects.only("result").iterator(chunk_size=500):
-        stored = recorded.result["findings"]
-        for row in finding.objects.filter(screening=recorded).only("position"):
-            finding.objects.filter(pk=row.pk).update(data=stored[row.position])
+        rows = list(finding.objects.filter(screening=recorded).only("position"))
+        for row in rows:
+            row.data = recorded.result["findings"][row.position]
+        finding.objects.bulk_update(rows, ["data"])
 
 
 class Migration(migrations.Migration):

@@ -125,8 +125,8 @@ class TestRecordScreenings:
                 services.record_screenings(patients=patients, recorded_by=clinician)
 
     def test_digests_are_those_of_their_definitions(self, demo_clinic, clinician):
-        """The fingerprint and content hash, computed together from one encoding of each document, are
-        the digests of the snapshot's data and of snapshot and result, encoded on their own."""
+        """The fingerprint and content hash recorded with a screening are the digests of the snapshot's
+        data and of snapshot and result, as ``json.dumps`` with sorted keys writes them."""
         patient = Patient.objects.filter(clinic=demo_clinic).first()
         factories.make_trial(patient, drug="other", drug_other="Agomélatine «générique» 25\u00a0mg")
         screening = services.record_screenings(patients=[patient], recorded_by=clinician)[0]
