@@ -159,7 +159,7 @@ def change_trial_dose(*, trial: AntidepressantTrial, daily_dose_mg: Decimal, sta
             raise ValueError("a dose change must come after the current dose started")
         current.end = start - dt.timedelta(days=1)
         current.full_clean()
-        current.save(update_fields=["end"])
+        current.save(update_fields=["end", "updated_at"])
         period = DosePeriod(trial=trial, daily_dose_mg=daily_dose_mg, start=start)
         period.full_clean()
         period.save()
@@ -182,7 +182,7 @@ def end_trial(
             raise ValueError("this trial has already ended")
         current.end = end
         current.full_clean()
-        current.save(update_fields=["end"])
+        current.save(update_fields=["end", "updated_at"])
         trial.outcome = outcome
         trial.adherence = adherence
         trial.improvement_pct = improvement_pct
@@ -327,7 +327,7 @@ def end_medicine(*, medicine: Medicine, end: dt.date) -> Medicine:
     with transaction.atomic():
         medicine.end = end
         medicine.full_clean()
-        medicine.save(update_fields=["end"])
+        medicine.save(update_fields=["end", "updated_at"])
     return medicine
 
 

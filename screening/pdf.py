@@ -41,7 +41,15 @@ def _static_fetcher():
     return StaticFilesFetcher()
 
 
-def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # imported lazily: its system libraries are only needed for PDFs
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint cannot run on this server: the package, or a system library it loads (Pango), is missing."""
 
+
+def render_pdf(html: str) -> bytes:
+    """The PDF of ``html``; raises :class:`PdfUnavailable` when WeasyPrint cannot be loaded here."""
+    try:
+        # Imported lazily: its system libraries are needed for PDFs only, so the rest of the app runs without.
+        from weasyprint import HTML
+    except (ImportError, OSError) as error:  # OSError: a shared library (Pango, GObject) could not be loaded
+        raise PdfUnavailable(str(error)) from error
     return HTML(string=html, base_url="file:///", url_fetcher=_static_fetcher()).write_pdf()

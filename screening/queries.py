@@ -71,8 +71,9 @@ def data_saved_since(*, patient: OuterRef, since: OuterRef) -> Q:
     """True when any row the screening snapshot reads was created or saved after ``since``.
 
     Lab results and scale scores are never edited (``created_at``); the other rows carry ``updated_at``.
-    Caveat: a save that lists its fields (``save(update_fields=...)`` without ``updated_at``) and deleted rows
-    leave no timestamp; the exact test is the data fingerprint (see ``screening.services.needs_screening``).
+    Caveat: rows changed without ``save()`` (a queryset ``update()``, a data fix in the shell) and deleted rows
+    leave no timestamp (the app's services always save ``updated_at``); the exact test is the data fingerprint
+    (see ``screening.services.needs_screening``).
     """
     return (
         Exists(LabResult.objects.filter(patient=patient, created_at__gt=since))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +18,7 @@ from . import services
 from .access import get_finding_for_user, get_screening_for_user
 from .forms import ClinicOptionsForm
 from .models import ReviewState, SummaryAccess
-from .pdf import render_pdf
+from .pdf import PdfUnavailable, render_pdf
 from .presenters import (
     recorded_findings,
     recorded_groups,
@@ -28,6 +30,8 @@ from .presenters import (
 )
 from .review_forms import ReviewForm
 from .rules import RULESET_VERSION
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -115,7 +119,12 @@ def print_view(request, code):
 def pdf(request, code):
     screening = get_screening_for_user(request.user, code)
     html = render_to_string("screening/print.html", _print_context(request, screening, for_pdf=True), request)
-    document = render_pdf(html)
+    try:
+        document = render_pdf(html)
+    except PdfUnavailable as error:
+        logger.error("PDF summary unavailable on this server: %s", error)
+        context = {"screening": screening, "patient": screening.patient}
+        return render(request, "screening/pdf_unavailable.html", context, status=503)
     services.log_summary_access(screening=screening, user=request.user, kind=SummaryAccess.Kind.PDF)
     log_access(request, screening, what=PDF_DOWNLOAD)
     response = HttpResponse(document, content_type="application/pdf")

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/bootstrap-venv.sh
+# PDF summaries need a few Debian packages (installed here when run as root); the rest of the app runs without.
+bash scripts/system-packages.sh app || echo "run: starting anyway; PDF downloads need those packages." >&2
 export DEBUG=${DEBUG:-1}
 PY=.venv/bin/python
 "$PY" manage.py migrate --noinput

@@ -232,11 +232,22 @@ def test_ci_run_steps_in_order():
 
 
 def test_ci_installs_chromium_only_for_browser_tests():
-    ci = read(".ci/run")
-    body = ci[ci.index("install_system_packages() {") :]
-    body = body[: body.index("\n}\n")]
-    assert "tests/browser" in body
-    assert "chromium" in body
+    assert "scripts/system-packages.sh ci" in read(".ci/run")
+    packages = read("scripts/system-packages.sh")
+    ci = packages[packages.index("\nci)") : packages.index(";;", packages.index("\nci)"))]
+    assert "tests/browser" in ci
+    assert "chromium" in ci
+
+
+@pytest.mark.parametrize(
+    ("script", "purpose"), [("scripts/run.sh", "app"), (".ci/run", "ci"), ("benchmarks/bench.sh", "bench")]
+)
+def test_every_entry_point_installs_the_pdf_libraries(script, purpose):
+    assert f"bash scripts/system-packages.sh {purpose}" in read(script)
+    packages = read("scripts/system-packages.sh")
+    shared = packages[: packages.index('case "$purpose" in')]  # checked whatever the purpose
+    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core", "libharfbuzz-subset0"):
+        assert package in shared
 
 
 def test_makefile_targets():

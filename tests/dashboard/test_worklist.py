@@ -3,10 +3,12 @@
 import csv
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
+from patients import services as patient_services
 from screening import services
 from tests import factories
 
@@ -119,6 +121,26 @@ class TestFilters:
     )
     def test_any_new_clinical_row_counts_as_new_data(self, client_for, clinician, caseload, change):
         change(caseload.dunn)
+        assert names(client_for(clinician).get(URL, {"new_data": "on"})) == ["Dunn"]
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            lambda medicine, trial: patient_services.end_medicine(medicine=medicine, end=today()),
+            lambda medicine, trial: patient_services.change_trial_dose(
+                trial=trial, daily_dose_mg=Decimal("100"), start=today()
+            ),
+            lambda medicine, trial: patient_services.end_trial(
+                trial=trial, end=today(), outcome="no_response", adherence="good"
+            ),
+        ],
+        ids=["medicine ended", "dose changed", "trial ended"],
+    )
+    def test_ending_or_changing_a_row_counts_as_new_data(self, client_for, clinician, caseload, change):
+        medicine, trial = factories.make_medicine(caseload.dunn), factories.make_trial(caseload.dunn)
+        services.record_screening(patient=caseload.dunn, recorded_by=clinician)
+        assert names(client_for(clinician).get(URL, {"new_data": "on"})) == []
+        change(medicine, trial)
         assert names(client_for(clinician).get(URL, {"new_data": "on"})) == ["Dunn"]
 
     def test_an_edit_of_the_intake_counts_as_new_data(self, client_for, clinician, caseload):

@@ -3,6 +3,8 @@
 import dataclasses
 import datetime as dt
 import io
+import sys
+import types
 
 import pytest
 from django.urls import reverse
@@ -267,6 +269,28 @@ class TestPrintAndPdf:
         response = client.get(reverse("screening:pdf", args=[screening.code]))
         reader = PdfReader(io.BytesIO(response.content))
         assert "Zoë" in reader.pages[0].extract_text()
+
+    @pytest.mark.parametrize("missing", ["package", "system library"])
+    def test_pdf_without_weasyprint_says_so_and_offers_the_print_view(
+        self, screened, client_for, clinician, monkeypatch, caplog, missing
+    ):
+        if missing == "package":
+            monkeypatch.setitem(sys.modules, "weasyprint", None)  # import fails: ImportError
+        else:
+            unloadable = types.ModuleType("weasyprint")
+
+            def load(name):  # what cffi raises when Pango is not installed
+                raise OSError("cannot load library 'libpango-1.0-0': libpango-1.0-0: cannot open shared object file")
+
+            unloadable.__getattr__ = load
+            monkeypatch.setitem(sys.modules, "weasyprint", unloadable)
+        response = client_for(clinician).get(reverse("screening:pdf", args=[screened.code]))
+        assert response.status_code == 503
+        assert response["Content-Type"].startswith("text/html")
+        assert "The PDF could not be made" in response.text
+        assert reverse("screening:print", args=[screened.code]) in response.text
+        assert not SummaryAccess.objects.filter(screening=screened, kind="pdf").exists()
+        assert "PDF summary unavailable" in caplog.text
 
     def test_letter_paper_is_available(self, screened, client_for, clinician):
         response = client_for(clinician).get(reverse("screening:pdf", args=[screened.code]), {"paper": "letter"})
