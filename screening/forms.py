@@ -61,7 +61,10 @@ CHOICES: dict[str, list[tuple[str, str]]] = {
     ],
     "vitamin_d": [
         (VitaminDConvention.DEFAULT, "25(OH)D < 12 important, 12-19 consider, 20-29 info (default)"),
-        (VitaminDConvention.ENDOCRINE_SOCIETY_2011, "Endocrine Society 2011 bands"),
+        (
+            VitaminDConvention.ENDOCRINE_SOCIETY_2011,
+            "Bands and severities as the default; the finding names the Endocrine Society 2011 classification",
+        ),
         (VitaminDConvention.IOM_2011, "IOM 2011: nothing flagged at 20 ng/mL or above"),
     ],
     "testosterone_cutoff_ng_dl": [

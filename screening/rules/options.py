@@ -30,7 +30,9 @@ class WaistStandard(StrEnum):
 
 class VitaminDConvention(StrEnum):
     DEFAULT = "default"  # < 12 important, 12-19 consider, 20-29 info
-    ENDOCRINE_SOCIETY_2011 = "es2011"  # < 20 deficient (important), 20-29 insufficient (consider)
+    # Section 11 fixes NUTR-05a/b/c's bands and severities; this names the ES 2011 classification (< 20 deficient,
+    # 21-29 insufficient) in their detail, nothing more.
+    ENDOCRINE_SOCIETY_2011 = "es2011"
     IOM_2011 = "iom2011"  # < 12 important, 12-19 consider, nothing at >= 20
 
 

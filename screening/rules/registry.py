@@ -15,7 +15,7 @@ from .options import ScreeningOptions
 from .result import ScreeningResult
 from .snapshot import Snapshot
 
-RULESET_VERSION = "2026.11.1"
+RULESET_VERSION = "2026.11.2"
 
 RULES: tuple[Rule, ...] = (
     *metabolic.RULES,

@@ -323,9 +323,11 @@ def _in_episode(start: dt.date, end: dt.date | None, onset: dt.date | None, as_o
 
 
 def _failed_augmentation_in_episode(snapshot: Snapshot, as_of: dt.date, options: ScreeningOptions) -> bool:
+    """A failed augmentation given (at least partly) in the episode, as trials and ECT courses are counted: one
+    started before the onset and still given after it was used in the episode."""
     onset = snapshot.episode.onset
     return any(
-        (onset is None or a.start >= onset) and a.start <= as_of and _failed_by_outcome(a.outcome, options)
+        _in_episode(a.start, a.end, onset, as_of) and _failed_by_outcome(a.outcome, options)
         for a in snapshot.augmentations
     )
 
@@ -395,9 +397,10 @@ def assess_trials(snapshot: Snapshot, as_of: dt.date, options: ScreeningOptions)
     failed = _failed_drugs(assessed)
     msm, note = _msm(snapshot, as_of, options, len(failed))
     onset = snapshot.episode.onset
+    # A course "fails" by the clinic's failure definition, as antidepressant trials and augmentations do.
     failed_bilateral_ect = any(
         c.laterality == Laterality.BILATERAL
-        and c.outcome == Outcome.NO_RESPONSE
+        and _failed_by_outcome(c.outcome, options)
         and _in_episode(c.start, c.end, onset, as_of)
         for c in snapshot.ect
     )
@@ -549,7 +552,7 @@ TRD_02 = Rule(
 
 TRD_03 = Rule(
     id="TRD-03",
-    version=1,
+    version=2,  # 2: an augmentation started before the onset and given in the episode counts
     category=Category.TRD,
     severity=Level.INFO,
     message="Maudsley Staging Method score is <n> (<mild/moderate/severe>).",

@@ -484,23 +484,27 @@ def test_msm_treatment_level(failures, level):
 
 
 AUGMENTATION_CASES = [
-    ("failed augmentation in the episode", ONSET + DAY, Outcome.NO_RESPONSE, None, 1),
-    ("augmentation started before onset", ONSET - DAY, Outcome.NO_RESPONSE, None, 0),
-    ("augmentation that worked", ONSET + DAY, Outcome.RESPONSE, None, 0),
-    ("partial response under lt25", ONSET + DAY, Outcome.PARTIAL_RESPONSE, None, 0),
-    ("partial response under lt50", ONSET + DAY, Outcome.PARTIAL_RESPONSE, LT50, 1),
-    ("no outcome recorded", ONSET + DAY, None, None, 0),
+    ("failed augmentation in the episode", ONSET + DAY, None, Outcome.NO_RESPONSE, None, 1),
+    ("ended the day before onset", ONSET - 60 * DAY, ONSET - DAY, Outcome.NO_RESPONSE, None, 0),
+    ("ended on the onset day", ONSET - 60 * DAY, ONSET, Outcome.NO_RESPONSE, None, 1),
+    ("started before onset, still given", ONSET - DAY, None, Outcome.NO_RESPONSE, None, 1),
+    ("started after the screening date", AS_OF + DAY, None, Outcome.NO_RESPONSE, None, 0),
+    ("augmentation that worked", ONSET + DAY, None, Outcome.RESPONSE, None, 0),
+    ("partial response under lt25", ONSET + DAY, None, Outcome.PARTIAL_RESPONSE, None, 0),
+    ("partial response under lt50", ONSET + DAY, None, Outcome.PARTIAL_RESPONSE, LT50, 1),
+    ("no outcome recorded", ONSET + DAY, None, None, None, 0),
 ]
 
 
 @pytest.mark.parametrize(
-    ("start", "outcome", "definition", "points"),
+    ("start", "end", "outcome", "definition", "points"),
     [c[1:] for c in AUGMENTATION_CASES],
     ids=[c[0] for c in AUGMENTATION_CASES],
 )
-def test_msm_augmentation_needs_a_failed_strategy_in_the_episode(start, outcome, definition, points):
+def test_msm_augmentation_needs_a_failed_strategy_in_the_episode(start, end, outcome, definition, points):
+    """Given at least partly in the episode, as trials and ECT courses are counted (section 1.4)."""
     options = {"failure_definition": definition} if definition else {}
-    fields = {"augmentations": (Augmentation("lithium", start, outcome=outcome),)}
+    fields = {"augmentations": (Augmentation("lithium", start, end, outcome=outcome),)}
     result = assess(failed("sertraline", 100), snapshot_fields=fields, **options)
     assert {i.dimension: i.points for i in result.msm.items}["augmentation"] == points
 
@@ -586,6 +590,16 @@ def test_thase_rush_stage(drugs, ect, stage):
     trials = [failed(drug, mg, start=START + i * 70 * DAY) for i, (drug, mg) in enumerate(drugs)]
     fields = {"ect": (ect,)} if ect else {}
     assert assess(*trials, snapshot_fields=fields).thase_rush_stage == stage
+
+
+@pytest.mark.parametrize(
+    ("definition", "stage"), [(None, 4), (LT50, 5)], ids=["partial response is not a failure", "under lt50 it is"]
+)
+def test_thase_rush_ect_fails_by_the_clinics_failure_definition(definition, stage):
+    trials = [failed(drug, mg, start=START + i * 70 * DAY) for i, (drug, mg) in enumerate([SSRI, SNRI, TCA, MAOI])]
+    fields = {"ect": (_ect(Laterality.BILATERAL, Outcome.PARTIAL_RESPONSE),)}
+    options = {"failure_definition": definition} if definition else {}
+    assert assess(*trials, snapshot_fields=fields, **options).thase_rush_stage == stage
 
 
 def test_thase_rush_ignores_inadequate_trials():
@@ -942,6 +956,10 @@ def test_rules_are_exported_in_reference_order():
     assert tuple(rule.id for rule in trd.RULES) == MY_RULES
 
 
+#: Rules whose behaviour changed since their first version (a change needs its own bump, see registry.py).
+VERSIONS = {"TRD-03": 2}  # 2: an augmentation started before the onset and given in the episode counts
+
+
 @pytest.mark.parametrize(
     ("rule_id", "category", "severity", "message", "follow_up", "source"), METADATA, ids=[m[0] for m in METADATA]
 )
@@ -954,5 +972,5 @@ def test_rule_metadata_is_verbatim(rule_id, category, severity, message, follow_
         follow_up,
         source,
     )
-    assert rule.version == 1
+    assert rule.version == VERSIONS.get(rule_id, 1)
     assert rule.rationale
