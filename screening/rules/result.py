@@ -132,6 +132,21 @@ class Msm:
 
 
 @dataclass(frozen=True, slots=True)
+class MghItem:
+    dimension: str
+    category: str
+    points: float
+
+
+@dataclass(frozen=True, slots=True)
+class Mgh:
+    """MGH staging (section 1.6): a continuous score, the sum of its items' points."""
+
+    score: float
+    items: tuple[MghItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TrdAssessment:
     trials: tuple[TrialAssessment, ...] = ()
     adequate_failed_trials: int = 0
@@ -139,6 +154,7 @@ class TrdAssessment:
     msm: Msm | None = None
     msm_note: str = ""
     thase_rush_stage: int = 0
+    mgh: Mgh | None = None  # None without a failed adequate trial of at least 6 weeks (MGH_NOT_APPLICABLE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import permutations
+from itertools import pairwise, permutations
 
 from .base import Context, Hit, Rule, Skip, memo_per_snapshot, months_before, threshold, whole_months_between
 from .drugs import ANTIDEPRESSANTS, OTHER_ANTIDEPRESSANT, molecule
 from .options import FailureDefinition, ScreeningOptions
-from .result import Category, Level, Msm, MsmItem, TrdAssessment, TrialAssessment, UsedValue, format_number
+from .result import (
+    Category,
+    Level,
+    Mgh,
+    MghItem,
+    Msm,
+    MsmItem,
+    TrdAssessment,
+    TrialAssessment,
+    UsedValue,
+    format_number,
+)
 from .scales import (
     EPDS_POSSIBLE_POINTS,
     EPDS_SELF_HARM_ITEM,
@@ -25,7 +36,7 @@ from .scales import (
     latest_with_items,
     scores_up_to,
 )
-from .snapshot import Adherence, Laterality, Outcome, ScaleScore, Severity, Snapshot, Trial
+from .snapshot import Adherence, EctCourse, Laterality, Outcome, ScaleScore, Severity, Snapshot, Trial
 
 # ---------------------------------------------------------------------------------------------------------
 # Thresholds
@@ -61,6 +72,18 @@ MSM_SEVERITY_POINTS: dict[Severity, tuple[str, int]] = {
 MSM_TREATMENT_LEVELS: tuple[tuple[int, int], ...] = ((2, 1), (4, 2), (6, 3), (10, 4))
 MSM_BANDS: tuple[tuple[int, str], ...] = ((6, "mild"), (10, "moderate"), (15, "severe"))
 MSM_NOT_APPLICABLE = "not applicable: no failed adequate antidepressant trial"
+
+# ---------------------------------------------------------------------------------------------------------
+# MGH staging (section 1.6)
+
+# ">= 6 weeks at adequate dose" is part of the MGH-s definition, so it holds whatever duration the clinic
+# chose for adequacy elsewhere (section 13).
+MGH_TRIAL_WEEKS = threshold("MGH_TRIAL_WEEKS", 6, "weeks")
+MGH_POINTS_PER_TRIAL = 1.0
+MGH_POINTS_PER_OPTIMISATION = 0.5
+MGH_POINTS_PER_AUGMENTATION = 0.5
+MGH_POINTS_FOR_ECT = 3.0
+MGH_NOT_APPLICABLE = "not applicable: no failed adequate antidepressant trial of at least 6 weeks"
 
 
 def msm_duration(months: int) -> tuple[str, int]:
@@ -111,6 +134,8 @@ class _Assessed:
     adequacy_problems: tuple[str, ...]  # dose, duration or adherence problems of a completed trial
     molecule: str
     drug_class: str
+    adequate_days: int  # the longest run at or above the minimum dose, counted from the onset in the episode
+    dose_raised: bool  # a dose period with a higher dose than the one before it
 
 
 def _spans(trial: Trial, as_of: dt.date) -> list[_Span]:
@@ -297,7 +322,14 @@ def _assess_trial(
         adequacy_problems=tuple(problems) if (in_episode and not ongoing) else (),
         molecule=molecule(trial.drug) if row else label,
         drug_class=drug_class,
+        adequate_days=weeks_days,
+        dose_raised=_dose_raised(trial),
     )
+
+
+def _dose_raised(trial: Trial) -> bool:
+    periods = sorted(trial.dose_periods, key=lambda p: p.start)
+    return any(later.daily_dose_mg > earlier.daily_dose_mg for earlier, later in pairwise(periods))
 
 
 @memo_per_snapshot
@@ -322,14 +354,22 @@ def _in_episode(start: dt.date, end: dt.date | None, onset: dt.date | None, as_o
     return start <= as_of and (onset is None or end is None or end >= onset)
 
 
-def _failed_augmentation_in_episode(snapshot: Snapshot, as_of: dt.date, options: ScreeningOptions) -> bool:
-    """A failed augmentation given (at least partly) in the episode, as trials and ECT courses are counted: one
+def _failed_augmentations(snapshot: Snapshot, as_of: dt.date, options: ScreeningOptions) -> int:
+    """Failed augmentations given (at least partly) in the episode, as trials and ECT courses are counted: one
     started before the onset and still given after it was used in the episode."""
     onset = snapshot.episode.onset
-    return any(
+    return sum(
         _in_episode(a.start, a.end, onset, as_of) and _failed_by_outcome(a.outcome, options)
         for a in snapshot.augmentations
     )
+
+
+def _failed_ect_courses(snapshot: Snapshot, as_of: dt.date, options: ScreeningOptions) -> list[EctCourse]:
+    """ECT courses of the episode that failed by the clinic's failure definition, as trials do."""
+    onset = snapshot.episode.onset
+    return [
+        c for c in snapshot.ect if _in_episode(c.start, c.end, onset, as_of) and _failed_by_outcome(c.outcome, options)
+    ]
 
 
 def _msm(snapshot: Snapshot, as_of: dt.date, options: ScreeningOptions, failed_drugs: int) -> tuple[Msm | None, str]:
@@ -347,7 +387,7 @@ def _msm(snapshot: Snapshot, as_of: dt.date, options: ScreeningOptions, failed_d
     duration_label, duration_points = msm_duration(months)
     severity_label, severity_points = MSM_SEVERITY_POINTS[Severity(severity)]
     level = msm_treatment_level(failed_drugs)
-    augmented = _failed_augmentation_in_episode(snapshot, as_of, options)
+    augmented = _failed_augmentations(snapshot, as_of, options) > 0
     ect = any(_in_episode(c.start, c.end, onset, as_of) for c in snapshot.ect)
     plural = "" if failed_drugs == 1 else "s"
     items = (
@@ -359,6 +399,48 @@ def _msm(snapshot: Snapshot, as_of: dt.date, options: ScreeningOptions, failed_d
     )
     score = sum(item.points for item in items)
     return Msm(score=score, band=msm_band(score), items=items), ""
+
+
+def _mgh(snapshot: Snapshot, as_of: dt.date, options: ScreeningOptions, assessed: Sequence[_Assessed]) -> Mgh | None:
+    """MGH staging score (section 1.6): 1 point per failed adequate trial of at least 6 weeks in the episode,
+    0.5 for each of those trials whose dose was raised, 0.5 for each failed augmentation given in the episode,
+    3 for a failed ECT course in the episode. None without such a trial, as for the MSM."""
+    trials = [
+        item
+        for item in assessed
+        if item.assessment.adequate
+        and item.assessment.failed
+        and item.assessment.in_current_episode
+        and item.adequate_days >= MGH_TRIAL_WEEKS.value * 7
+    ]
+    if not trials:
+        return None
+    raised = sum(item.dose_raised for item in trials)
+    augmentations = _failed_augmentations(snapshot, as_of, options)
+    ect = bool(_failed_ect_courses(snapshot, as_of, options))
+    items = (
+        MghItem(
+            "failed adequate trials",
+            f"{_count(len(trials), 'trial')} of at least {MGH_TRIAL_WEEKS.value} weeks at an adequate dose",
+            len(trials) * MGH_POINTS_PER_TRIAL,
+        ),
+        MghItem(
+            "dose optimisation",
+            f"dose raised in {raised} of them" if raised else "no dose raised",
+            raised * MGH_POINTS_PER_OPTIMISATION,
+        ),
+        MghItem(
+            "augmentation",
+            f"{_count(augmentations, 'failed augmentation')} in the episode" if augmentations else "none failed",
+            augmentations * MGH_POINTS_PER_AUGMENTATION,
+        ),
+        MghItem("ECT", "failed course in the episode" if ect else "no failed course", MGH_POINTS_FOR_ECT * ect),
+    )
+    return Mgh(score=sum(item.points for item in items), items=items)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def thase_rush_stage(failed_classes: Sequence[str], failed_bilateral_ect: bool) -> int:
@@ -396,13 +478,8 @@ def assess_trials(snapshot: Snapshot, as_of: dt.date, options: ScreeningOptions)
     assessed = _assess_all(snapshot, as_of, options)
     failed = _failed_drugs(assessed)
     msm, note = _msm(snapshot, as_of, options, len(failed))
-    onset = snapshot.episode.onset
-    # A course "fails" by the clinic's failure definition, as antidepressant trials and augmentations do.
     failed_bilateral_ect = any(
-        c.laterality == Laterality.BILATERAL
-        and _failed_by_outcome(c.outcome, options)
-        and _in_episode(c.start, c.end, onset, as_of)
-        for c in snapshot.ect
+        c.laterality == Laterality.BILATERAL for c in _failed_ect_courses(snapshot, as_of, options)
     )
     return TrdAssessment(
         trials=tuple(a.assessment for a in assessed),
@@ -411,6 +488,7 @@ def assess_trials(snapshot: Snapshot, as_of: dt.date, options: ScreeningOptions)
         msm=msm,
         msm_note=note,
         thase_rush_stage=thase_rush_stage(list(failed.values()), failed_bilateral_ect),
+        mgh=_mgh(snapshot, as_of, options, assessed),
     )
 
 

@@ -5,6 +5,7 @@ Clinical reference sections 1.2-1.5, 2, 7.4, 11.3 and 11.5. Dates are relative t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -538,6 +539,81 @@ def test_msm_names_missing_inputs(onset, severity, note):
     result = assess(failed("sertraline", 100), onset=onset, severity=severity)
     assert result.msm is None
     assert result.msm_note == note
+
+
+# MGH staging (section 1.6)
+
+
+def mgh_points(result) -> dict[str, float]:
+    return {item.dimension: item.points for item in result.mgh.items}
+
+
+def test_mgh_one_point_per_failed_adequate_trial_of_six_weeks():
+    trials = [failed("sertraline", 100), failed("sertraline", 150, start=START + 70 * DAY)]
+    result = assess(*trials, failed("venlafaxine", 150, start=START + 140 * DAY))
+    assert result.mgh.score == 3.0  # per trial: the two sertraline trials count twice (the MSM counts drugs)
+    assert mgh_points(result) == {
+        "failed adequate trials": 3.0,
+        "dose optimisation": 0.0,
+        "augmentation": 0.0,
+        "ECT": 0.0,
+    }
+
+
+@pytest.mark.parametrize(("days", "points"), [(41, None), (42, 1.0)], ids=["41 days", "42 days"])
+def test_mgh_needs_six_weeks_even_when_the_clinic_counts_four(days, points):
+    result = assess(failed("sertraline", 100, days=days), adequate_trial_weeks=4)
+    assert result.adequate_failed_trials == 1  # adequate for the clinic (4 weeks) ...
+    assert (result.mgh and result.mgh.score) == points  # ... but MGH-s asks for 6
+
+
+def test_mgh_half_a_point_for_each_trial_whose_dose_was_raised():
+    raised = trial("sertraline", (50, START, START + 14 * DAY), (100, START + 14 * DAY, START + 70 * DAY))
+    raised = dataclasses.replace(raised, improvement_pct=10)
+    lowered = trial(
+        "venlafaxine", (225, START + 80 * DAY, START + 100 * DAY), (150, START + 100 * DAY, START + 150 * DAY)
+    )
+    lowered = dataclasses.replace(lowered, improvement_pct=10)
+    result = assess(raised, lowered)
+    assert mgh_points(result)["dose optimisation"] == 0.5
+    assert result.mgh.score == 2.5
+
+
+def test_mgh_half_a_point_per_failed_augmentation_and_three_for_failed_ect():
+    fields = {
+        "augmentations": (
+            Augmentation("lithium", ONSET + DAY, outcome=Outcome.NO_RESPONSE),
+            Augmentation("aripiprazole", ONSET + 30 * DAY, outcome=Outcome.NO_RESPONSE),
+            Augmentation("quetiapine", ONSET + 60 * DAY, outcome=Outcome.RESPONSE),
+            Augmentation("liothyronine", ONSET - 90 * DAY, ONSET - 30 * DAY, outcome=Outcome.NO_RESPONSE),
+        ),
+        "ect": (
+            EctCourse(ONSET + DAY, ONSET + 30 * DAY, Laterality.UNILATERAL, outcome=Outcome.NO_RESPONSE),
+            EctCourse(ONSET + 40 * DAY, ONSET + 70 * DAY, Laterality.BILATERAL, outcome=Outcome.NO_RESPONSE),
+        ),
+    }
+    result = assess(failed("sertraline", 100), snapshot_fields=fields)
+    assert mgh_points(result) == {
+        "failed adequate trials": 1.0,
+        "dose optimisation": 0.0,
+        "augmentation": 1.0,  # two failed in the episode; one worked, one ended before the onset
+        "ECT": 3.0,  # once, however many courses
+    }
+    assert result.mgh.score == 5.0
+
+
+@pytest.mark.parametrize(("definition", "points"), [(None, 0.0), (LT50, 3.0)], ids=["lt25", "lt50"])
+def test_mgh_ect_partial_response_fails_only_under_lt50(definition, points):
+    fields = {"ect": (EctCourse(ONSET + DAY, ONSET + 30 * DAY, outcome=Outcome.PARTIAL_RESPONSE),)}
+    options = {"failure_definition": definition} if definition else {}
+    assert mgh_points(assess(failed("sertraline", 100), snapshot_fields=fields, **options))["ECT"] == points
+
+
+def test_mgh_not_applicable_without_a_failed_trial():
+    fields = {"ect": (EctCourse(ONSET + DAY, ONSET + 30 * DAY, outcome=Outcome.NO_RESPONSE),)}
+    assert assess(days_trial("sertraline", 100, 56, improvement_pct=60), snapshot_fields=fields).mgh is None
+    assert assess(failed("sertraline", 100, start=ONSET - 100 * DAY), snapshot_fields=fields).mgh is None  # ended
+    # before the onset: not this episode's
 
 
 # ---------------------------------------------------------------------------------------------------------

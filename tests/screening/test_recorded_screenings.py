@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import sys
 import types
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -228,6 +229,39 @@ class TestAccess:
             reverse("screening:review", args=[screened.code, row.pk]), {f"f{row.pk}-state": "acknowledged"}
         )
         assert response.status_code == 403
+
+
+class TestStaging:
+    def test_detail_and_print_show_the_mgh_score_with_its_items(self, client_for, clinician, patient):
+        for drug, start in (("sertraline", dt.date(2025, 1, 6)), ("venlafaxine", dt.date(2025, 4, 7))):
+            factories.make_trial(
+                patient,
+                drug=drug,
+                daily_dose_mg=Decimal("150"),
+                start=start,
+                end=start + dt.timedelta(days=56),
+                outcome="no_response",
+                improvement_pct=10,
+            )
+        screening = services.record_screening(patient=patient, recorded_by=clinician)
+        assert screening.result["trd"]["mgh"]["score"] == 2.0
+        client = client_for(clinician)
+        detail = " ".join(client.get(screening.get_absolute_url()).text.split())
+        assert "MGH staging score" in detail
+        assert "Failed adequate trials: 2 trials of at least 6 weeks at an adequate dose (2)" in detail
+        printed = " ".join(client.get(reverse("screening:print", args=[screening.code])).text.split())
+        assert "MGH staging score: <strong>2</strong>" in printed
+
+    def test_a_screening_recorded_before_the_mgh_score_says_so(self, screened, client_for, clinician):
+        result = dict(screened.result, trd={k: v for k, v in screened.result["trd"].items() if k != "mgh"})
+        Screening.objects.filter(pk=screened.pk).update(result=result, ruleset_version="2026.11.1")
+        page = client_for(clinician).get(screened.get_absolute_url()).text
+        assert "Not computed when this screening was recorded" in page
+
+    def test_no_failed_trial_means_not_applicable(self, screened, client_for, clinician):
+        assert screened.result["trd"]["mgh"] is None
+        page = client_for(clinician).get(screened.get_absolute_url()).text
+        assert "Not applicable: no failed adequate antidepressant trial of at least 6 weeks." in page
 
 
 class TestPrintAndPdf:
