@@ -726,33 +726,47 @@ def _check_epds_probable(rule: Rule, ctx: Context):
 
 
 def _check_self_harm_item(rule: Rule, ctx: Context):
+    """The latest administration with item answers (of any age), and, because each positive answer needs its
+    own same-day review (Kroenke 2001), every administration of the last 30 days: a positive answer is not
+    hidden by a negative one entered the next day, nor missed when an older form is entered late."""
+    oldest = ctx.as_of - dt.timedelta(days=int(SCORE_FRESHNESS_DAYS.value))
     instruments = (
-        ("PHQ-9", PHQ9_SELF_HARM_ITEM, latest_with_items(ctx.snapshot.phq9, ctx.as_of)),
-        ("EPDS", EPDS_SELF_HARM_ITEM, latest_with_items(ctx.snapshot.epds, ctx.as_of)),
+        ("PHQ-9", PHQ9_SELF_HARM_ITEM, ctx.snapshot.phq9),
+        ("EPDS", EPDS_SELF_HARM_ITEM, ctx.snapshot.epds),
     )
-    if all(score is None for _, _, score in instruments):
-        return Skip("no PHQ-9 or EPDS with item answers recorded")
     positive: list[str] = []
     described: list[str] = []
     values: list[UsedValue] = []
-    for name, item, score in instruments:
-        if score is None:
+    seen_any = False
+    for name, item, scores in instruments:
+        latest = latest_with_items(scores, ctx.as_of)
+        if latest is None:
             described.append(f"no {name} with item answers recorded")
             continue
-        answer = item_score(score, item)
-        if answer is None:
-            described.append(f"{name} of {score.date.isoformat()} has no item {item} answer")
-            continue
-        text = f"{name} item {item} answered {answer} on {score.date.isoformat()}"
-        described.append(text)
-        if answer >= SELF_HARM_ITEM_POSITIVE.value:
-            positive.append(text)
-            values.append(UsedValue(label=f"{name} item {item}", value=answer, unit="points", date=score.date))
+        seen_any = True
+        recent = [s for s in scores_up_to(scores, ctx.as_of) if s.has_items and s.date >= oldest and s is not latest]
+        for score in (*recent, latest):
+            answer = item_score(score, item)
+            if answer is None:
+                if score is latest:
+                    described.append(f"{name} of {score.date.isoformat()} has no item {item} answer")
+                continue
+            text = f"{name} item {item} answered {answer} on {score.date.isoformat()}"
+            if score is latest:
+                described.append(text)
+            if answer >= SELF_HARM_ITEM_POSITIVE.value:
+                positive.append(text)
+                values.append(UsedValue(label=f"{name} item {item}", value=answer, unit="points", date=score.date))
+    if not seen_any:
+        return Skip("no PHQ-9 or EPDS with item answers recorded")
     if not positive:
         return None
     return Hit(
         title="; ".join(positive),
-        detail=f"Latest administrations with item answers: {'; '.join(described)}.",
+        detail=(
+            f"Latest administrations with item answers: {'; '.join(described)}. Positive answers of the last "
+            f"{int(SCORE_FRESHNESS_DAYS.value)} days are shown even when a later administration is negative."
+        ),
         threshold="self-harm item score >= 1",
         values=tuple(values),
     )
@@ -794,7 +808,7 @@ HORM_04B = Rule(
 
 HORM_05 = Rule(
     id="HORM-05",
-    version=1,
+    version=2,  # 2: positive answers of the last 30 days count, not only the latest administration's
     category=Category.SAFETY,
     severity=Level.IMPORTANT,
     message="The patient endorsed thoughts of self-harm on a screening item; review now per local protocol.",
@@ -804,7 +818,7 @@ HORM_05 = Rule(
         "Any score above 0 on EPDS item 10 or PHQ-9 item 9 (thoughts of self-harm) needs same-day clinician review "
         "; safety items are reported whatever their age."
     ),
-    thresholds=(SELF_HARM_ITEM_POSITIVE,),
+    thresholds=(SELF_HARM_ITEM_POSITIVE, SCORE_FRESHNESS_DAYS),
     check=_check_self_harm_item,
     inputs="latest PHQ-9 item 9 and latest EPDS item 10 with item answers (any age)",
 )

@@ -863,6 +863,27 @@ RULE_CASES = [
         set(),
         {"TRD-01"},
     ),
+    (
+        "positive 30 days ago, negative since: still shown",
+        snap(phq9=(phq9(AS_OF - 30 * DAY, 12, item9=1), phq9(RECENT, 12, item9=0))),
+        {},
+        {"HORM-05"},
+        {"TRD-01"},
+    ),
+    (
+        "positive 31 days ago, negative since: superseded",
+        snap(phq9=(phq9(AS_OF - 31 * DAY, 12, item9=1), phq9(RECENT, 12, item9=0))),
+        {},
+        set(),
+        {"TRD-01"},
+    ),
+    (
+        "older paper form entered late, within 30 days",
+        snap(epds=(epds(RECENT, 8, item10=0), epds(RECENT - 5 * DAY, 8, item10=3)), phq9=()),
+        {},
+        {"HORM-05"},
+        {"TRD-01"},
+    ),
     ("only total-only scores", snap(phq9=(phq9(RECENT, 12, item9=None),)), {}, set(), {"TRD-01", "HORM-05"}),
     (
         "negative PHQ-9 item, positive EPDS item",
@@ -935,6 +956,14 @@ def test_horm05_shows_item_answer_and_date():
     assert hit.title == "PHQ-9 item 9 answered 2 on 2026-10-20"
     assert hit.category == Category.SAFETY
     assert "no EPDS with item answers recorded" in hit.detail
+
+
+def test_horm05_names_every_positive_answer_of_the_window():
+    result = screen(snap(phq9=(phq9(D(2026, 10, 20), 14, item9=2), phq9(D(2026, 10, 25), 9, item9=0))))
+    hit = finding(result, "HORM-05")
+    assert hit.title == "PHQ-9 item 9 answered 2 on 2026-10-20"
+    assert "Latest administrations with item answers: PHQ-9 item 9 answered 0 on 2026-10-25" in hit.detail
+    assert "shown even when a later administration is negative" in hit.detail
 
 
 def test_horm05_shows_an_old_positive_with_its_date():
@@ -1033,7 +1062,10 @@ def test_rules_are_exported_in_reference_order():
 
 
 #: Rules whose behaviour changed since their first version (a change needs its own bump, see registry.py).
-VERSIONS = {"TRD-03": 2}  # 2: an augmentation started before the onset and given in the episode counts
+VERSIONS = {
+    "TRD-03": 2,  # an augmentation started before the onset and given in the episode counts
+    "HORM-05": 2,  # positive answers of the last 30 days count, not only the latest administration's
+}
 
 
 @pytest.mark.parametrize(
