@@ -14,7 +14,7 @@ from screening.rules.result import CATEGORY_ORDER, Category, Level
 
 from .charts import Bar, Segment, stacked_bar_chart_svg
 from .forms import SEVERITY_LABELS
-from .queries import RANK_SEVERITY, Caseload, RowDetails, RuleStats
+from .queries import RANK_SEVERITY, SAFETY_RANK, Caseload, RowDetails, RuleStats
 
 LEVELS = (Level.IMPORTANT, Level.CONSIDER, Level.INFO)
 #: Severity segments: darkest for the most severe; patterns, not colours, tell them apart.
@@ -99,6 +99,7 @@ class WorklistRow:
     recorded_by: str
     open_count: int
     top_severity: str
+    safety: bool  # an open safety finding (a self-harm answer), shown and sorted before everything else
     categories: list[tuple[str, int]]
     new_data: bool
 
@@ -108,7 +109,8 @@ class WorklistRow:
 
     @property
     def top_severity_label(self) -> str:
-        return severity_label(self.top_severity)
+        label = severity_label(self.top_severity)
+        return f"{label} (safety)" if self.safety else label
 
     @property
     def categories_text(self) -> str:
@@ -133,6 +135,7 @@ def worklist_rows(rows, details: RowDetails) -> list[WorklistRow]:
                 recorded_by=recorder.get_full_name() or recorder.get_username(),
                 open_count=row["open_count"],
                 top_severity=RANK_SEVERITY[row["top_rank"]],
+                safety=row["top_rank"] == SAFETY_RANK,
                 categories=details.categories.get(screening.pk, []),
                 new_data=details.new_data.get(screening.pk, False),
             )

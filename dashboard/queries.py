@@ -40,14 +40,22 @@ from screening.queries import (
 )
 from screening.rules.result import Category, Level
 
-#: Most severe first, as the engine orders findings.
+#: Most severe first, as the engine orders findings: safety findings (always first, never hidden) before
+#: every other important one.
+SAFETY_RANK = 0
 SEVERITY_RANK = Case(
-    When(severity=Level.IMPORTANT.value, then=Value(0)),
-    When(severity=Level.CONSIDER.value, then=Value(1)),
-    default=Value(2),
+    When(category=Category.SAFETY.value, then=Value(SAFETY_RANK)),
+    When(severity=Level.IMPORTANT.value, then=Value(1)),
+    When(severity=Level.CONSIDER.value, then=Value(2)),
+    default=Value(3),
     output_field=IntegerField(),
 )
-RANK_SEVERITY = {0: Level.IMPORTANT.value, 1: Level.CONSIDER.value, 2: Level.INFO.value}
+RANK_SEVERITY = {
+    SAFETY_RANK: Level.IMPORTANT.value,
+    1: Level.IMPORTANT.value,
+    2: Level.CONSIDER.value,
+    3: Level.INFO.value,
+}
 
 
 @dataclass(frozen=True)
@@ -174,8 +182,9 @@ def _matching(findings: QuerySet[ScreeningFinding], filters: WorklistFilters) ->
 
 def worklist(scope: Scope, filters: WorklistFilters) -> QuerySet:
     """One row (a dict) per patient with open findings in their latest recorded screening that match the
-    filters: ``screening_id``, ``open_count`` (matching open findings), ``top_rank`` (the most severe of them,
-    0 = important), and the sort keys ``family_name``, ``given_name`` and ``recorded_at``. One query; load the
+    filters: ``screening_id``, ``open_count`` (matching open findings), ``top_rank`` (the most severe of them:
+    0 = a safety finding, then important, consider, info), and the sort keys ``family_name``, ``given_name``
+    and ``recorded_at``. One query; load the
     page's screenings with :func:`row_details`.
 
     ``clinician`` is who recorded that screening; ``new_data_only`` keeps patients with data saved after it

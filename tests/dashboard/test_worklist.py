@@ -168,6 +168,20 @@ class TestSorting:
         assert names(client_for(clinician).get(URL))[0] == "Able"
         assert names(client_for(clinician).get(URL, {"sort": "-severity"}))[-1] == "Able"
 
+    def test_a_safety_finding_comes_before_more_important_findings(self, client_for, clinician, clinic, caseload):
+        for finding in caseload.able_screening.findings.exclude(rule_id="HORM-05"):
+            services.review_finding(finding=finding, reviewed_by=clinician, state="acknowledged")
+        zed = factories.make_patient(clinic=clinic, family_name="Zed")
+        factories.add_labs(zed, ("hba1c", "7.0", "%"), ("vitamin_d", "8", "ng/mL"), collected_on=today())
+        services.record_screening(patient=zed, recorded_by=clinician)
+        response = client_for(clinician).get(URL)
+        rows = response.context["rows"]
+        assert [row.family_name for row in rows[:2]] == ["Able", "Zed"]  # 1 open safety finding, then several
+        assert rows[0].open_count == 1 < rows[1].open_count and rows[1].top_severity == "important"
+        assert rows[0].safety and not rows[1].safety
+        assert rows[0].top_severity_label == "Important (safety)"
+        assert '<span class="badge text-bg-danger">Safety</span>' in response.text
+
     def test_by_number_of_open_findings(self, client_for, clinician, caseload):
         response = client_for(clinician).get(URL, {"sort": "open"})
         counts = [row.open_count for row in response.context["rows"]]
