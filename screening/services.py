@@ -314,6 +314,9 @@ def review_finding(
     note: str = "",
 ) -> FindingReview:
     """Record a new review state for a finding (append-only)."""
+    if state == ReviewState.OPEN and _current_state(finding) == ReviewState.OPEN:
+        # Re-opening an open finding would record a decision nobody made (and count it in governance).
+        raise ReviewError("The finding is open: choose a decision.", field="state", code="already_open")
     if state == ReviewState.DISMISSED and not dismissal_reason:
         raise ReviewError("Choose why the finding is dismissed.", field="dismissal_reason", code="reason_required")
     if state != ReviewState.DISMISSED:
@@ -340,6 +343,11 @@ def review_finding(
     review.full_clean()
     review.save()
     return review
+
+
+def _current_state(finding: ScreeningFinding) -> str:
+    newest = finding.reviews.order_by("-reviewed_at", "-pk").values_list("state", flat=True).first()
+    return newest or ReviewState.OPEN
 
 
 def log_summary_access(*, screening: Screening, user, kind: str) -> SummaryAccess:

@@ -154,7 +154,9 @@ def _recorded_context(user, screening, *, forms=None, with_forms: bool = True) -
     if can_review:
         for item in findings:
             if item.form is None:
-                item.form = ReviewForm(finding=item.row, initial={"state": item.state})
+                # An open finding starts with no decision chosen, so saving without one is an error, not "open".
+                initial = {} if item.state == ReviewState.OPEN else {"state": item.state}
+                item.form = ReviewForm(finding=item.row, initial=initial)
     context = screening_context(screening.result)
     context.update(
         {

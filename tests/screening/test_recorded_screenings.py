@@ -144,6 +144,26 @@ class TestReview:
         assert "can be dismissed only with a note" in response.text
         assert not row.reviews.exists()
 
+    def test_an_open_finding_offers_no_decision_and_saving_none_records_nothing(self, screened, client_for, clinician):
+        row = finding(screened, "NUTR-05b")
+        client = client_for(clinician)
+        page = client.get(screened.get_absolute_url()).text
+        assert " checked" not in page.split(f'id="finding-{row.rule_id}"')[1].split("</form>")[0]
+        url = reverse("screening:review", args=[screened.code, row.pk])
+        assert client.post(url, {}).status_code == 400
+        response = client.post(url, {f"f{row.pk}-state": "open"})
+        assert response.status_code == 400
+        assert "The finding is open: choose a decision." in response.text
+        assert not row.reviews.exists()
+
+    def test_a_reviewed_finding_can_be_reopened(self, screened, clinician):
+        row = finding(screened, "NUTR-05b")
+        services.review_finding(finding=row, reviewed_by=clinician, state="acknowledged")
+        services.review_finding(finding=row, reviewed_by=clinician, state="open")
+        assert current_state(row) == "open"
+        with pytest.raises(services.ReviewError, match="choose a decision"):
+            services.review_finding(finding=row, reviewed_by=clinician, state="open")
+
     def test_review_via_the_page(self, screened, client_for, clinician):
         row = finding(screened, "NUTR-05b")
         url = reverse("screening:review", args=[screened.code, row.pk])

@@ -90,7 +90,9 @@ class TestRecordScreenings:
                 finding=finding, reviewed_by=clinician, state="dismissed", dismissal_reason="patient_declined"
             )
             reviewed.append(finding)
-        services.review_finding(finding=first[0].findings.get(rule_id="DATA-01"), reviewed_by=clinician, state="open")
+        reopened = first[0].findings.get(rule_id="DATA-01")
+        services.review_finding(finding=reopened, reviewed_by=clinician, state="acknowledged")
+        services.review_finding(finding=reopened, reviewed_by=clinician, state="open")
         second = services.record_screenings(patients=loaded(patients), recorded_by=clinician)
         for screening, old in zip(second, reviewed, strict=True):
             carried = FindingReview.objects.get(finding__screening=screening, finding__rule_id="DATA-02")
