@@ -753,6 +753,9 @@ _GATES: dict[str, _Gate] = {
     "triglycerides": _Gate((10, 10000), zones={"mg/dL": (_zone("0.1 <= x < 10", "mmol/L"),)}),
     "hdl": _Gate((5, 200), zones={"mg/dL": (_zone("0.1 <= x < 5", "mmol/L"),)}),
     "cholesterol_total": _Gate((40, 1000), zones={"mg/dL": (_zone("1 <= x < 40", "mmol/L"),)}),
+    # Section 8 has no LDL row. LDL is part of the total cholesterol, so the total's upper limit bounds it; no
+    # lower limit or mix-up zone, since LDL below 40 mg/dL is common on lipid-lowering treatment.
+    "ldl": _Gate((0, 1000)),
     "hscrp": _Gate((0, 500)),
     # Section 8 lists hs-CRP only; conventional CRP is the same protein and its sepsis range is the reason
     # for the 500 mg/L limit, so the same limits apply.
@@ -779,8 +782,8 @@ _GATES: dict[str, _Gate] = {
     "prolactin": _Gate((0.5, 20000), zones={"ng/mL": (_zone("x > 500", "m[IU]/L"),)}),
     "estradiol": _Gate((1, 60000)),
     "lithium": _Gate((0, 5)),
-    # No section 8 row (so only unit, finiteness and sign are checked): ldl, il6, esr, wbc, anti_tpo, anti_tg,
-    # tibc, free_testosterone, shbg, fsh, lh.
+    # No section 8 row (so only unit, finiteness and sign are checked): il6, esr, wbc, anti_tpo, anti_tg, tibc,
+    # free_testosterone, shbg, fsh, lh.
 }
 
 

@@ -636,7 +636,23 @@ def test_every_converted_limit_is_within_half_a_percent_of_the_canonical_limit()
             assert expected == pytest.approx(canonical, rel=5e-3), (key, unit)
 
 
-NO_SECTION_8_ROW = ["ldl", "il6", "esr", "wbc", "anti_tpo", "anti_tg", "tibc", "free_testosterone", "shbg", "fsh", "lh"]
+NO_SECTION_8_ROW = ["il6", "esr", "wbc", "anti_tpo", "anti_tg", "tibc", "free_testosterone", "shbg", "fsh", "lh"]
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (0, "mg/dL", []),
+        (1000, "mg/dL", []),
+        (1000.1, "mg/dL", ["implausible"]),
+        (25.9, "mmol/L", []),
+        (26, "mmol/L", ["implausible"]),
+        (99999999, "mg/dL", ["implausible"]),
+    ],
+)
+def test_ldl_is_bounded_by_the_total_cholesterol_upper_limit(value, unit, expected):
+    assert plausible_range("ldl", "mg/dL") == (0, 1000)
+    assert codes(check_lab_value("ldl", value, unit)) == expected
 
 
 @pytest.mark.parametrize("key", NO_SECTION_8_ROW)
