@@ -271,7 +271,7 @@ def governance_rows(stats: list[RuleStats]) -> list[GovernanceRow]:
         rows.append(
             GovernanceRow(
                 stats=entry,
-                title=rule.message if rule else "(rule no longer in the current rule set)",
+                title=rule.message_outline if rule else "(rule no longer in the current rule set)",
                 category=category_label(rule.category) if rule else "",
                 severity=severity_label(rule.severity) if rule else "",
                 current=[(REVIEW_LABELS[state], entry.current.get(state, 0)) for state in REVIEW_ORDER],

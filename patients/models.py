@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from screening.rules import drugs as drug_catalogue
 from screening.rules.analytes import ANALYTES
+from screening.rules.units import unit_label
 
 
 class Clinic(models.Model):
@@ -401,6 +402,15 @@ class LabResult(models.Model):
     @property
     def was_converted(self) -> bool:
         return self.unit != self.canonical_unit
+
+    @property
+    def unit_label(self) -> str:
+        """The unit as people write it ("mIU/L"), not its UCUM code ("m[IU]/L")."""
+        return unit_label(self.unit)
+
+    @property
+    def canonical_unit_label(self) -> str:
+        return unit_label(self.canonical_unit)
 
 
 class Adherence(models.TextChoices):

@@ -312,9 +312,11 @@ def lab_trend_svg(
             ' stroke-linejoin="round" stroke-linecap="round"/>'
         )
 
+    has_range = low is not None or high is not None
     for index, point in enumerate(pts):
         is_latest = index == len(pts) - 1
-        parts.append(_lab_marker(point, sx(point.on), sy(point.value), is_latest=is_latest, unit=unit))
+        marker = _lab_marker(point, sx(point.on), sy(point.value), is_latest=is_latest, unit=unit, has_range=has_range)
+        parts.append(marker)
 
     parts.append("</svg>")
     return _finish(parts)
@@ -334,7 +336,7 @@ def _marker_reach(point: _LabPoint, is_latest: bool) -> float:
     return reach + 0.8  # half a stroke and a hair of air
 
 
-def _lab_marker(point: _LabPoint, cx: float, cy: float, *, is_latest: bool, unit: str) -> str:
+def _lab_marker(point: _LabPoint, cx: float, cy: float, *, is_latest: bool, unit: str, has_range: bool) -> str:
     scale = _LATEST_SCALE if is_latest else 1.0
     fill = PAPER if point.censored else INK
     classes = ["point", "out-of-range" if point.outside else "in-range"]
@@ -342,8 +344,11 @@ def _lab_marker(point: _LabPoint, cx: float, cy: float, *, is_latest: bool, unit
         classes.append("censored")
     if is_latest:
         classes.append("latest")
-    where = "outside the reference range" if point.outside else "not outside the reference range"
-    tooltip = f"{point.on.isoformat()}: {point.display(unit)}, {where}"
+    tooltip = f"{point.on.isoformat()}: {point.display(unit)}"
+    if point.outside:
+        tooltip += ", outside the reference range"
+    elif has_range:
+        tooltip += ", not outside the reference range"  # a censored value may not be known to be within it
 
     shapes = []
     if point.outside:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -351,6 +352,15 @@ class Rule:
     @property
     def ref(self) -> str:
         return f"{self.id}@{self.version}"
+
+    @property
+    def message_outline(self) -> str:
+        """The message with its placeholders ("score is <n> (<mild/moderate/severe>)") shown as gaps ("score is
+        … (…)"), for lists of rules rather than of findings."""
+        return _PLACEHOLDER.sub("…", self.message)
+
+
+_PLACEHOLDER = re.compile(r"<[^<>]+>")
 
 
 class Context:

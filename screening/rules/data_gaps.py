@@ -212,8 +212,8 @@ DATA_01 = Rule(
     follow_up="HbA1c and/or fasting glucose.",
     source="ADA 2025 (annual re-testing in risk groups) [design window]",
     rationale=(
-        "Dysglycaemia and insulin resistance are associated with depression and antidepressant non-response "
-        "; the ADA advises yearly re-testing in people at risk."
+        "Dysglycaemia and insulin resistance are associated with depression and antidepressant non-response; "
+        "the ADA advises yearly re-testing in people at risk."
     ),
     thresholds=(BASELINE_WINDOW_MONTHS,),
     check=_check_no_glycaemia,

@@ -886,8 +886,8 @@ META_03 = Rule(
     source="Matthews 1985 formula; population cut-offs as in section 3.2",
     rationale=(
         "HOMA-IR estimates insulin resistance from one fasting glucose and insulin draw; insulin and HOMA-IR are "
-        "raised in acute depression and higher insulin resistance predicted poorer antidepressant response "
-        ". There is no universal cut-off."
+        "raised in acute depression and higher insulin resistance predicted poorer antidepressant response. "
+        "There is no universal cut-off."
     ),
     thresholds=(HOMA_IR_CUTOFF_INDEX,),
     check=_check_homa_ir,

@@ -654,7 +654,7 @@ TRD_04 = Rule(
     follow_up="PHQ-9 (or MADRS/HAM-D).",
     source="[design]",
     rationale=(
-        "Response and failure are judged against a current severity score; PHQ-9 and EPDS are current for 30 days ."
+        "Response and failure are judged against a current severity score; PHQ-9 and EPDS are current for 30 days."
     ),
     thresholds=(SCORE_FRESHNESS_DAYS,),
     check=_check_recent_score,
@@ -815,8 +815,9 @@ HORM_05 = Rule(
     follow_up="Same-day clinician risk assessment.",
     source="Cox 1987; Kroenke 2001",
     rationale=(
-        "Any score above 0 on EPDS item 10 or PHQ-9 item 9 (thoughts of self-harm) needs same-day clinician review "
-        "; safety items are reported whatever their age."
+        "Any score above 0 on EPDS item 10 or PHQ-9 item 9 (thoughts of self-harm) needs same-day clinician "
+        "review: the latest answer is reported whatever its age, and every positive answer of the last 30 days "
+        "even when a later one is negative."
     ),
     thresholds=(SELF_HARM_ITEM_POSITIVE, SCORE_FRESHNESS_DAYS),
     check=_check_self_harm_item,

@@ -270,3 +270,16 @@ def test_any_valid_snapshot_evaluates_deterministically(snapshot):
     # every rule is accounted for at most once: a finding or a not-evaluable entry, never both
     assert not (first.rule_ids & first.not_evaluable_ids)
     assert first.rule_ids | first.not_evaluable_ids <= set(RULES_BY_ID)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[rule.id for rule in RULES])
+def test_rule_texts_have_no_space_before_punctuation(rule):
+    for text in (rule.message, rule.follow_up, rule.rationale, rule.source):
+        assert not re.search(r"\s[.,;:](\s|$)", text), (rule.id, text)
+
+
+def test_message_outline_shows_placeholders_as_gaps():
+    assert RULES_BY_ID["TRD-03"].message_outline == "Maudsley Staging Method score is … (…)."
+    assert RULES_BY_ID["META-01a"].message_outline == RULES_BY_ID["META-01a"].message
+    assert RULES_BY_ID["NUTR-09"].message_outline == "Omega-3 index is in the lowest (<= 4%) zone."  # not a gap
+    assert not any(re.search(r"<[^<>]+>", rule.message_outline) for rule in RULES)

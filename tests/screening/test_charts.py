@@ -107,6 +107,16 @@ def test_no_reference_range_draws_no_band_and_says_so():
     assert with_class(root, "reference-band") == []
     assert root.get("aria-label").endswith("; no reference range")
     assert with_class(root, "out-of-range") == []
+    tooltips = [point.find(f"{SVG}title").text for point in with_class(root, "point")]
+    assert tooltips and not any("reference range" in text for text in tooltips)
+
+
+def test_a_point_within_a_range_says_so():
+    root = parse(hba1c_svg(low=0, high=None))
+    assert all(
+        point.find(f"{SVG}title").text.endswith("not outside the reference range")
+        for point in with_class(root, "point")
+    )
 
 
 def test_censored_results_are_open_markers_with_a_triangle_pointing_the_way():
