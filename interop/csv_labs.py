@@ -236,7 +236,7 @@ def _read_row(plan: CsvPlan, number: int, record: dict[str, str], patients: dict
     elif value is None:
         error("value", f"{value_text!r} is not a number")
     elif problem := _size_problem(value):
-        error("value", problem)
+        error("value", f"{value_text!r} {problem}")
     unit = record.get("unit", "")
     low, high = (_decimal(record.get(column, "")) for column in ("reference_low", "reference_high"))
     for column, limit in (("reference_low", low), ("reference_high", high)):

@@ -99,6 +99,7 @@ class TestImport:
             "A2,glucose,98,mg/dL,,2025-03-01,,maybe,,,,",
             "A2,glucose,98,mg/dL,,2025-03-01,,,,,=HYPERLINK(1),",
             "A1,glucose,6.3,mmol/L,,2025-03-01,,,,,,",
+            "A2,tsh,1e308,m[IU]/L,,2025-03-01,,,,,,",
         )
         client = client_for(clinician)
         preview = client.get(upload(client, clinic, text).url)
@@ -110,6 +111,7 @@ class TestImport:
         assert "not yes, no or unknown" in errors[(7, "fasting")]
         assert "formula" in errors[(8, "laboratory")]
         assert errors[(9, "")] == "the same result as row 2"
+        assert errors[(10, "value")] == "'1e308' is too large"
         assert not preview.context["plan"].can_commit
         assert "Row 4, value:" in preview.content.decode()
         result = client.post(
