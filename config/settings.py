@@ -96,6 +96,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiler (on by default) spends more compiling the dashboard's aggregate queries than
     # it saves on them (300 ms of a 480 ms worklist query at 10,000 patients); this app runs short queries.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite (the first-run database) has one writer at a time. Two requests at once (a double-click, a retry)
+    # otherwise both open a read transaction, and the second to upgrade it to a write fails at once with
+    # "database is locked", without waiting. BEGIN IMMEDIATE takes the write lock up front, so the second waits
+    # (up to `timeout` seconds) and then sees what the first committed. WAL lets pages be read meanwhile.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
