@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from screening.rules import analytes
 
@@ -31,6 +32,14 @@ from .models import (
 
 CANONICAL_PLACES = Decimal("0.000001")
 
+DUPLICATE_MRN_MESSAGE = "This MRN is already used by another patient in this clinic."
+
+
+class TrialStateError(ValueError):
+    """The trial is no longer in the state the form was filled in for: most often the same change, submitted
+    twice at once (a double-click, a retry), was saved by the first request. Nothing was written. The message
+    is written for the clinician and holds no clinical values."""
+
 
 @dataclass(frozen=True)
 class LabEntry:
@@ -53,12 +62,23 @@ def canonical_value(analyte_key: str, value: Decimal, unit: str) -> Decimal:
 
 
 def register_patient(*, clinic: Clinic, created_by, **fields) -> Patient:
-    """Create a patient in ``clinic`` with an empty intake."""
-    with transaction.atomic():
-        patient = Patient(clinic=clinic, created_by=created_by, **fields)
-        patient.full_clean()
-        patient.save()
-        Intake.objects.create(patient=patient)
+    """Create a patient in ``clinic`` with an empty intake.
+
+    Raises ``ValidationError`` on ``mrn`` (code ``duplicate_mrn``, the form's own error) when the clinic already
+    has a patient with this MRN, including one registered by a request that ran at the same moment.
+    """
+    patient = Patient(clinic=clinic, created_by=created_by, **fields)
+    try:
+        with transaction.atomic():
+            patient.full_clean()
+            patient.save()
+            Intake.objects.create(patient=patient)
+    except (ValidationError, IntegrityError):
+        # Two registrations at once both pass the form's MRN check; the unique constraint (or full_clean, if
+        # the other one has committed by then) stops the second. Say so in the form's words, not as a 500.
+        if Patient.objects.filter(clinic=clinic, mrn=patient.mrn).exists():
+            raise ValidationError({"mrn": ValidationError(DUPLICATE_MRN_MESSAGE, code="duplicate_mrn")}) from None
+        raise
     return patient
 
 
@@ -149,14 +169,26 @@ def start_trial(
     return trial
 
 
+def _lock_trial_and_get_current_period(trial: AntidepressantTrial) -> DosePeriod | None:
+    # Lock the trial row, not the latest dose period: a request waiting on the period's lock would get that
+    # same period back after another request closed it and opened a newer one, and miss the newer one.
+    AntidepressantTrial.objects.select_for_update().get(pk=trial.pk)
+    return trial.dose_periods.order_by("-start", "-pk").first()
+
+
 def change_trial_dose(*, trial: AntidepressantTrial, daily_dose_mg: Decimal, start: dt.date) -> DosePeriod:
     """Close the current dose period the day before ``start`` and open a new one; history is kept."""
     with transaction.atomic():
-        current = trial.dose_periods.select_for_update().order_by("-start", "-pk").first()
+        current = _lock_trial_and_get_current_period(trial)
         if current is None or current.end is not None:
-            raise ValueError("only an ongoing trial can change dose")
+            raise TrialStateError("This trial had already ended; its dose was not changed.")
         if start <= current.start:
-            raise ValueError("a dose change must come after the current dose started")
+            if (current.start, current.daily_dose_mg) == (start, daily_dose_mg):
+                raise TrialStateError("This dose change had already been saved; nothing was changed.")
+            raise TrialStateError(
+                "The dose was changed by someone else meanwhile; this change was not saved. "
+                "Check the current dose and enter the change again if it is still needed."
+            )
         current.end = start - dt.timedelta(days=1)
         current.full_clean()
         current.save(update_fields=["end", "updated_at"])
@@ -177,9 +209,9 @@ def end_trial(
     side_effects: str = "",
 ) -> AntidepressantTrial:
     with transaction.atomic():
-        current = trial.dose_periods.select_for_update().order_by("-start", "-pk").first()
+        current = _lock_trial_and_get_current_period(trial)
         if current is None or current.end is not None:
-            raise ValueError("this trial has already ended")
+            raise TrialStateError("This trial had already ended; nothing was changed.")
         current.end = end
         current.full_clean()
         current.save(update_fields=["end", "updated_at"])

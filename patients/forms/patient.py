@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from ..concurrency import VersionedFormMixin
 from ..fields import CleanTextMixin, StrictDecimalField
 from ..models import Condition, Intake, Patient, PregnancyStatus, Sex
+from ..services import DUPLICATE_MRN_MESSAGE
 from .common import DateInput, not_before_birth, not_in_future, today
 
 
@@ -83,7 +84,7 @@ class PatientForm(VersionedFormMixin, CleanTextMixin, forms.ModelForm):
         mrn = self.cleaned_data["mrn"].strip()
         taken = Patient.objects.filter(clinic=self.clinic, mrn=mrn).exclude(pk=self.instance.pk)
         if taken.exists():
-            raise ValidationError("This MRN is already used by another patient in this clinic.", code="duplicate_mrn")
+            raise ValidationError(DUPLICATE_MRN_MESSAGE, code="duplicate_mrn")
         return mrn
 
     def clean(self):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -47,9 +48,13 @@ def patient_create(request, clinic_code):
     clinic = get_object_or_404(clinics_for(request.user), code=clinic_code)
     form = PatientForm(request.POST or None, clinic=clinic)
     if request.method == "POST" and form.is_valid():
-        patient = services.register_patient(clinic=clinic, created_by=request.user, **form.cleaned_data)
-        messages.success(request, "Patient registered. Record the intake next.")
-        return redirect("patients:intake", code=patient.code)
+        try:
+            patient = services.register_patient(clinic=clinic, created_by=request.user, **form.cleaned_data)
+        except ValidationError as error:  # the MRN was taken by a registration at the same moment
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Patient registered. Record the intake next.")
+            return redirect("patients:intake", code=patient.code)
     return render(request, "patients/form.html", {"form": form, "title": f"New patient — {clinic.name}"})
 
 

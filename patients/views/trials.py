@@ -46,7 +46,11 @@ def trial_dose(request, code, trial_id):
         return redirect(patient)
     form = TrialDoseForm(request.POST or None, patient=patient, trial=trial, current=current)
     if request.method == "POST" and form.is_valid():
-        period = services.change_trial_dose(trial=trial, **form.cleaned_data)
+        try:
+            period = services.change_trial_dose(trial=trial, **form.cleaned_data)
+        except services.TrialStateError as error:  # a request at the same moment changed the trial first
+            messages.warning(request, f"{trial.drug_display}: {error}")
+            return redirect(patient)
         messages.success(
             request, f"{trial.drug_display}: new dose from {period.start:%Y-%m-%d}; the earlier dose is kept."
         )
@@ -65,7 +69,11 @@ def trial_end(request, code, trial_id):
         return redirect(patient)
     form = TrialEndForm(request.POST or None, patient=patient, trial=trial, current=current)
     if request.method == "POST" and form.is_valid():
-        services.end_trial(trial=trial, **form.cleaned_data)
+        try:
+            services.end_trial(trial=trial, **form.cleaned_data)
+        except services.TrialStateError as error:  # a request at the same moment ended the trial first
+            messages.warning(request, f"{trial.drug_display}: {error}")
+            return redirect(patient)
         messages.success(request, f"Trial of {trial.drug_display} ended.")
         return redirect(patient)
     return _page(request, form, patient, f"End trial — {trial.drug_display}")
