@@ -18,6 +18,8 @@ import json
 import logging
 import secrets
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -63,6 +65,14 @@ class ImportConflict(Exception):
     """The database changed between the preview and the commit; nothing was written."""
 
 
+class AlreadyImported(Exception):
+    """Another request (a double-click on Import, a retry) committed this upload first; nothing was written."""
+
+    def __init__(self, batch: ImportBatch):
+        super().__init__(f"import {batch.code} is already committed")
+        self.batch = batch
+
+
 def digest(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str, separators=(",", ":")).encode()).hexdigest()
 
@@ -89,6 +99,18 @@ def stage_upload(*, kind: str, clinic: Clinic, user, content: str, filename: str
         batch.save()
     logger.info("import %s staged (%s, clinic %s)", batch.code, kind, clinic.pk)
     return batch
+
+
+@contextmanager
+def committing(batch: ImportBatch) -> Iterator[ImportBatch]:
+    """Hold the upload locked while its plan is written and :func:`finish_batch` marks it, all in one
+    transaction. Raises :class:`AlreadyImported` if it was committed meanwhile: two commits of the same upload
+    at once would otherwise both pass the view's check, and the second fail on rows the first just wrote."""
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.is_committed:
+            raise AlreadyImported(locked)
+        yield locked
 
 
 def finish_batch(*, batch: ImportBatch, patient: Patient | None, summary: dict[str, int]) -> ImportBatch:

@@ -124,16 +124,20 @@ def import_commit(request, code):
         messages.error(request, "Registering a patient needs the permission to add patients.")
         return redirect("interop:preview", code=batch.code)
     try:
-        if batch.kind == ImportBatch.Kind.FHIR:
-            patient = services.commit_fhir_import(plan=plan, user=request.user)
-            summary = services.fhir_summary(plan)
-        else:
-            count = csv_labs.commit_csv_import(plan=plan, user=request.user)
-            patient, summary = None, {"labs": count, "patients": len(plan.patients())}
+        with services.committing(batch) as batch:
+            if batch.kind == ImportBatch.Kind.FHIR:
+                patient = services.commit_fhir_import(plan=plan, user=request.user)
+                summary = services.fhir_summary(plan)
+            else:
+                count = csv_labs.commit_csv_import(plan=plan, user=request.user)
+                patient, summary = None, {"labs": count, "patients": len(plan.patients())}
+            services.finish_batch(batch=batch, patient=patient, summary=summary)
+    except services.AlreadyImported as done:
+        messages.info(request, "This upload has already been imported.")
+        return redirect(done.batch.result_patient or "patients:list")
     except (services.ImportConflict, ValidationError, IntegrityError):
         messages.error(request, "Nothing was imported: the records changed meanwhile. Check the preview again.")
         return redirect("interop:preview", code=batch.code)
-    services.finish_batch(batch=batch, patient=patient, summary=summary)
     if patient is not None:
         written = summary["labs"] + summary["trials"] + summary["scores"] + summary["conditions"]
         messages.success(request, f"FHIR import saved: {written} record{pluralize(written)}.")
