@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.contrib.staticfiles import finders
 from django.db import connection, connections, transaction
 from django.urls import reverse
 
@@ -241,3 +242,11 @@ class TestTrialViewsTwice:
         assert response.status_code == 302, response.context["form"].errors
         assert messages_of(response) == [f"{trial.drug_display}: {message}"]
         assert trial.dose_periods.count() == (1 if url is end_url else 2)
+
+
+def test_pages_load_the_submit_once_script_from_the_apps_own_static_files(client_for, clinician):
+    response = client_for(clinician).get(reverse("patients:list"))
+
+    assert '<script src="/static/js/submit-once.js" defer></script>' in response.text
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert finders.find("js/submit-once.js")
