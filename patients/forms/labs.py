@@ -13,9 +13,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from screening.rules import analytes
+from screening.rules.units import unit_label
 
 from ..fields import CensoredDecimalField, CleanTextMixin, StrictDecimalField
-from ..models import Fasting, Patient
+from ..models import Fasting, LabResult, Patient
 from ..services import LabEntry
 from .common import DateInput, TimeInput, not_before_birth, not_in_future
 
@@ -136,7 +137,29 @@ class LabPanelForm(CleanTextMixin, forms.Form):
                 self.entries.append(entry)
         if not self.entries and not self.errors:
             raise ValidationError("Enter at least one result.", code="empty_panel")
+        if self.entries and cleaned.get("collected_on"):
+            self._refuse_recorded_again(cleaned["collected_on"])
         return cleaned
+
+    def _refuse_recorded_again(self, collected_on) -> None:
+        """A result already recorded for the patient on that collection date with the same value and unit (a report
+        entered twice, or saved again after going back) is refused: stored twice, it would count twice in trends."""
+        recorded = set(
+            LabResult.objects.filter(
+                patient=self.patient, collected_on=collected_on, analyte__in=[entry.analyte for entry in self.entries]
+            ).values_list("analyte", "comparator", "value", "unit")
+        )
+        for entry in self.entries:
+            if (entry.analyte, entry.comparator, entry.value, entry.unit) in recorded:
+                shown = f"{entry.comparator}{entry.value.normalize():f} {unit_label(entry.unit)}"
+                self.add_error(
+                    f"{entry.analyte}-value",
+                    ValidationError(
+                        f"Already recorded for {collected_on.isoformat()}: {shown}. Clear this row if the report "
+                        "was entered before.",
+                        code="already_recorded",
+                    ),
+                )
 
     def _clean_row(self, key: str, analyte: analytes.Analyte, cleaned: dict) -> LabEntry | None:
         value_field = f"{key}-value"

@@ -207,6 +207,26 @@ class ScaleForm(CleanTextMixin, forms.Form):
     def clean_administered_on(self):
         return past_date(self.cleaned_data.get("administered_on"), self.patient, what="The date completed")
 
+    def clean(self):
+        cleaned = super().clean()
+        day = cleaned.get("administered_on")
+        if day is not None and not self.errors:
+            answers = self.items()
+            recorded = ScaleScore.objects.filter(
+                patient=self.patient, instrument=self.instrument.key, administered_on=day, total_only=False
+            ).values_list("items", flat=True)
+            # The same form entered twice (or saved again after going back) would count twice in trends.
+            if any(list(items) == answers for items in recorded):
+                self.add_error(
+                    "administered_on",
+                    forms.ValidationError(
+                        f"An identical {self.instrument.name} dated {day.isoformat()} is already recorded for "
+                        "this patient.",
+                        code="already_recorded",
+                    ),
+                )
+        return cleaned
+
     def items(self) -> list[int]:
         """The answers in item order (only after validation)."""
         return [self.cleaned_data[f"item_{number}"] for number in range(1, len(self.instrument.items) + 1)]

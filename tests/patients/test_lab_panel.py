@@ -46,6 +46,21 @@ def test_saves_a_whole_panel_with_conversions(client_for, clinician, patient):
     assert results["tsh"].collected_on == dt.date(2026, 10, 20)
 
 
+def test_a_result_entered_again_for_the_same_date_is_refused_row_by_row(client_for, clinician, patient):
+    client = client_for(clinician)
+    assert post_panel(client, patient, {"tsh": "3.3", "glucose": {"value": "5.6", "unit": "mmol/L"}}).status_code == 302
+    response = post_panel(client, patient, {"tsh": "3.30", "glucose": {"value": "5.7", "unit": "mmol/L"}})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["tsh-value"] == [
+        "Already recorded for 2026-10-20: 3.3 mIU/L. Clear this row if the report was entered before."
+    ]
+    assert "glucose-value" not in form.errors  # another value is a new result
+    assert form["tsh-value"].value() == "3.30"
+    assert LabResult.objects.filter(patient=patient).count() == 2
+    assert post_panel(client, patient, {"tsh": "3.3"}, collected_on="2026-10-21").status_code == 302
+
+
 def test_unit_mixup_is_refused_with_suggestion_and_typed_values_kept(client_for, clinician, patient):
     response = post_panel(
         client_for(clinician), patient, {"hba1c": {"value": "48", "unit": "%"}, "tsh": "2.1", "ferritin": "40"}

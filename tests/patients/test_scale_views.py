@@ -143,6 +143,31 @@ class TestPhq9:
         assert 'value="2025-03-01"' in response.text
 
 
+class TestEnteredTwice:
+    def test_an_identical_phq9_on_the_same_date_is_refused_and_the_answers_kept(self, client_for, clinician, patient):
+        client = client_for(clinician)
+        assert client.post(scale_url(patient, "phq9"), answers(PHQ9_ANSWERS)).status_code == 302
+        response = client.post(scale_url(patient, "phq9"), answers(PHQ9_ANSWERS))
+        assert response.status_code == 200
+        assert response.context["form"].errors["administered_on"] == [
+            "An identical PHQ-9 dated 2025-03-01 is already recorded for this patient."
+        ]
+        assert response.context["form"]["item_1"].value() == str(PHQ9_ANSWERS[0])
+        assert ScaleScore.objects.filter(patient=patient).count() == 1
+
+    def test_other_answers_another_date_or_instrument_are_new_records(self, client_for, clinician, patient):
+        client = client_for(clinician)
+        client.post(scale_url(patient, "phq9"), answers(PHQ9_ANSWERS))
+        changed = [*PHQ9_ANSWERS[:-1], (PHQ9_ANSWERS[-1] + 1) % 4]
+        assert client.post(scale_url(patient, "phq9"), answers(changed)).status_code == 302
+        assert (
+            client.post(scale_url(patient, "phq9"), answers(PHQ9_ANSWERS, administered_on="2025-03-02")).status_code
+            == 302
+        )
+        assert client.post(scale_url(patient, "epds"), answers(EPDS_ANSWERS)).status_code == 302
+        assert ScaleScore.objects.filter(patient=patient).count() == 4
+
+
 class TestEpds:
     def test_form_shows_published_items_and_answers_with_their_scores(self, client_for, clinician, patient):
         page = client_for(clinician).get(scale_url(patient, "epds")).text
