@@ -2,7 +2,8 @@
 
 Numbers: only plain decimals with a point ("4.5"); "4,5", "NaN", "inf", "1e9" and the like get a field error.
 Text: any Unicode, stored NFC-normalised; control characters other than newline, carriage return and tab are
-refused.
+refused, and so are the invisible bidirectional controls that can make displayed text read differently from
+what is stored.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ from django.core.exceptions import ValidationError
 _DECIMAL = re.compile(r"^\s*(?P<number>\d+(?:\.\d*)?|\.\d+)\s*$")
 _COMPARATOR = re.compile(r"^\s*(?P<comparator><=|>=|≤|≥|<|>)\s*(?P<rest>.*)$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+# Bidirectional controls: embeddings and overrides (U+202A-U+202E), isolates (U+2066-U+2069) and the
+# left-to-right, right-to-left and Arabic letter marks (U+200E, U+200F, U+061C). Invisible, yet they reorder
+# how the text around them is displayed, so a name shown on screen or on the printed summary could read
+# differently from what is stored and searched.
+_BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
 
 def parse_decimal(text: str, *, allow_negative: bool = False) -> Decimal:
@@ -115,9 +121,15 @@ class CensoredDecimalField(StrictDecimalField):
 
 
 def normalise_text(value: str) -> str:
-    """NFC-normalise and refuse control characters (other than newline, carriage return and tab)."""
+    """NFC-normalise and refuse control characters (other than newline, carriage return and tab) and
+    bidirectional controls."""
     if _CONTROL.search(value):
         raise ValidationError("Remove the invisible control characters from this text.", code="control_characters")
+    if _BIDI_CONTROL.search(value):
+        raise ValidationError(
+            "Remove the invisible text-direction characters (such as a right-to-left override) from this text.",
+            code="bidi_controls",
+        )
     return unicodedata.normalize("NFC", value)
 
 

@@ -112,6 +112,57 @@ class TestRegisterPatient:
         assert response.context["form"].has_error("family_name", "control_characters")
         assert not Patient.objects.exists()
 
+    @pytest.mark.parametrize(
+        "char",
+        [
+            "\u202a",
+            "\u202b",
+            "\u202c",
+            "\u202d",
+            "\u202e",
+            "\u2066",
+            "\u2067",
+            "\u2068",
+            "\u2069",
+            "\u200e",
+            "\u200f",
+            "\u061c",
+        ],
+        ids=lambda char: f"U+{ord(char):04X}",
+    )
+    def test_refuses_bidi_controls_in_names(self, client_for, clinician, clinic, char):
+        response = client_for(clinician).post(
+            reverse("patients:create", args=[clinic.code]),
+            self.valid(given_name=f"Ann{char}a", family_name=f"{char}nosduH"),
+        )
+        assert response.status_code == 200
+        form = response.context["form"]
+        assert form.has_error("given_name", "bidi_controls")
+        assert form.has_error("family_name", "bidi_controls")
+        assert "text-direction characters" in response.text
+        assert not Patient.objects.exists()
+
+    def test_refuses_bidi_override_when_editing_a_name(self, client_for, clinician, patient):
+        data = {
+            "mrn": patient.mrn,
+            "given_name": patient.given_name,
+            "family_name": "\u202eevil",
+            "birth_date": "1980-05-02",
+            "sex": "female",
+        }
+        response = client_for(clinician).post(reverse("patients:edit", args=[patient.code]), data)
+        assert response.status_code == 200
+        assert response.context["form"].has_error("family_name", "bidi_controls")
+        patient.refresh_from_db()
+        assert patient.family_name == "Example"
+
+    def test_accepts_right_to_left_names_without_controls(self, client_for, clinician, clinic):
+        response = client_for(clinician).post(
+            reverse("patients:create", args=[clinic.code]), self.valid(given_name="مريم", family_name="כהן")
+        )
+        assert response.status_code == 302
+        assert Patient.objects.get(mrn="MRN-1").family_name == "כהן"
+
     def test_refuses_duplicate_mrn_in_clinic_and_keeps_typed_values(self, client_for, clinician, clinic):
         factories.make_patient(clinic=clinic, mrn="MRN-1")
         response = client_for(clinician).post(reverse("patients:create", args=[clinic.code]), self.valid())
