@@ -1,15 +1,58 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Min
 
 from ..concurrency import VersionedFormMixin
 from ..fields import CleanTextMixin, StrictDecimalField
-from ..models import Condition, Intake, Patient, PregnancyStatus, Sex
+from ..models import (
+    Augmentation,
+    Condition,
+    DosePeriod,
+    Intake,
+    LabResult,
+    Measurement,
+    Medicine,
+    OtherTreatment,
+    Patient,
+    PregnancyStatus,
+    PsychotherapyCourse,
+    ScaleScore,
+    Sex,
+)
 from ..services import DUPLICATE_MRN_MESSAGE
 from .common import DateInput, not_before_birth, not_in_future, today
+
+
+def earliest_clinical_date(patient: Patient) -> tuple[dt.date, str] | None:
+    """The earliest date of the patient's recorded clinical data and what it is ("a lab result collected"),
+    or None when nothing dated is recorded. One small aggregate query per kind of row."""
+    kinds = [
+        ("a lab result collected", LabResult.objects.filter(patient=patient), "collected_on"),
+        ("a rating scale administered", ScaleScore.objects.filter(patient=patient), "administered_on"),
+        ("an antidepressant trial dose started", DosePeriod.objects.filter(trial__patient=patient), "start"),
+        ("a medicine or supplement started", Medicine.objects.filter(patient=patient), "start"),
+        ("an augmentation started", Augmentation.objects.filter(patient=patient), "start"),
+        (
+            "a treatment (ECT, rTMS, esketamine or ketamine) started",
+            OtherTreatment.objects.filter(patient=patient),
+            "start",
+        ),
+        ("a psychotherapy course started", PsychotherapyCourse.objects.filter(patient=patient), "start"),
+        ("a measurement taken", Measurement.objects.filter(patient=patient), "measured_on"),
+        ("the current episode's onset", Intake.objects.filter(patient=patient), "episode_onset"),
+    ]
+    earliest: tuple[dt.date, str] | None = None
+    for what, rows, field in kinds:
+        day = rows.aggregate(earliest=Min(field))["earliest"]
+        if day is not None and (earliest is None or day < earliest[0]):
+            earliest = (day, what)
+    return earliest
 
 
 class PatientSearchForm(forms.Form):
@@ -75,6 +118,14 @@ class PatientForm(VersionedFormMixin, CleanTextMixin, forms.ModelForm):
         birth_date = not_in_future(self.cleaned_data["birth_date"], what="Date of birth")
         if birth_date and birth_date.year < today().year - 120:
             raise ValidationError("Check the date of birth: the patient would be over 120.", code="implausible_age")
+        if birth_date and self.instance.pk is not None:
+            earliest = earliest_clinical_date(self.instance)
+            if earliest is not None and birth_date > earliest[0]:
+                raise ValidationError(
+                    "The earliest recorded data is %(what)s on %(day)s; the birth date must be on or before it.",
+                    code="after_clinical_data",
+                    params={"what": earliest[1], "day": earliest[0].isoformat()},
+                )
         return birth_date
 
     def clean_delivery_date(self):

@@ -214,6 +214,72 @@ class TestEditAndIntake:
         patient.refresh_from_db()
         assert (patient.given_name, patient.ancestry) == ("Robin", "south_asian")
 
+    @staticmethod
+    def edit_birth_date(client, patient, birth_date):
+        data = {
+            "mrn": patient.mrn,
+            "given_name": patient.given_name,
+            "family_name": patient.family_name,
+            "birth_date": birth_date,
+            "sex": "female",
+            "ancestry": patient.ancestry,
+            "pregnancy_status": patient.pregnancy_status,
+            "version": patient.version,
+        }
+        return client.post(reverse("patients:edit", args=[patient.code]), data)
+
+    def test_refuses_birth_date_after_the_earliest_clinical_data_and_names_it(self, client_for, clinician, patient):
+        factories.make_trial(patient, start=dt.date(2025, 1, 10))
+        factories.add_labs(patient, ("tsh", "2.1", "m[IU]/L"), collected_on=dt.date(2025, 1, 3))
+        factories.make_scale_score(patient, administered_on=dt.date(2025, 3, 1))
+
+        response = self.edit_birth_date(client_for(clinician), patient, "2026-06-01")
+
+        assert response.status_code == 200
+        assert response.context["form"].has_error("birth_date", "after_clinical_data")
+        assert (
+            "The earliest recorded data is a lab result collected on 2025-01-03; "
+            "the birth date must be on or before it."
+        ) in response.context["form"].errors["birth_date"]
+        patient.refresh_from_db()
+        assert patient.birth_date == dt.date(1980, 5, 2)
+
+    @pytest.mark.parametrize(
+        ("record", "named"),
+        [
+            (
+                lambda p: factories.make_scale_score(p, administered_on=dt.date(2025, 3, 1)),
+                "a rating scale administered",
+            ),
+            (lambda p: factories.make_trial(p, start=dt.date(2025, 3, 1)), "an antidepressant trial dose started"),
+            (lambda p: factories.make_medicine(p, start=dt.date(2025, 3, 1)), "a medicine or supplement started"),
+            (lambda p: factories.make_augmentation(p, start=dt.date(2025, 3, 1)), "an augmentation started"),
+            (lambda p: factories.make_other_treatment(p, start=dt.date(2025, 3, 1)), "a treatment (ECT"),
+            (lambda p: factories.make_measurement(p, measured_on=dt.date(2025, 3, 1)), "a measurement taken"),
+            (lambda p: factories.make_psychotherapy(p, start=dt.date(2025, 3, 1)), "a psychotherapy course started"),
+        ],
+        ids=["scale", "trial", "medicine", "augmentation", "other-treatment", "measurement", "psychotherapy"],
+    )
+    def test_refuses_birth_date_after_each_kind_of_clinical_date(self, client_for, clinician, patient, record, named):
+        record(patient)
+        client = client_for(clinician)
+
+        after = self.edit_birth_date(client, patient, "2025-03-02")
+        assert after.context["form"].has_error("birth_date", "after_clinical_data")
+        assert named in after.context["form"].errors["birth_date"][0]
+        assert "2025-03-01" in after.context["form"].errors["birth_date"][0]
+
+        on_the_day = self.edit_birth_date(client, patient, "2025-03-01")
+        assert on_the_day.status_code == 302
+        patient.refresh_from_db()
+        assert patient.birth_date == dt.date(2025, 3, 1)
+
+    def test_birth_date_of_a_patient_without_clinical_data_checks_only_today(self, client_for, clinician, patient):
+        response = self.edit_birth_date(client_for(clinician), patient, "2026-06-01")
+        assert response.status_code == 302
+        patient.refresh_from_db()
+        assert patient.birth_date == dt.date(2026, 6, 1)
+
     def test_saves_intake(self, client_for, clinician, patient):
         data = {
             "episode_onset": "2025-01-15",
