@@ -56,7 +56,12 @@ def earliest_clinical_date(patient: Patient) -> tuple[dt.date, str] | None:
 
 
 class PatientSearchForm(forms.Form):
-    q = forms.CharField(label="Search by name or MRN", required=False, max_length=100)
+    q = forms.CharField(
+        label="Search by name or MRN",
+        required=False,
+        max_length=100,
+        error_messages={"max_length": "Search for at most 100 characters (a name or an MRN); no patients are listed."},
+    )
 
 
 class PatientForm(VersionedFormMixin, CleanTextMixin, forms.ModelForm):

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -19,6 +19,7 @@ from ..access import clinics_for, get_patient_for_user, patients_for
 from ..concurrency import StaleEditError, save_versioned
 from ..forms import IntakeForm, PatientForm, PatientSearchForm
 from ..models import Patient
+from ..search import UnicodeIContains
 
 PAGE_SIZE = 25
 
@@ -29,11 +30,14 @@ def patient_list(request):
     form = PatientSearchForm(request.GET or None)
     patients = patients_for(request.user).select_related("clinic")
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    if query:
-        for term in query.split():
-            patients = patients.filter(
-                Q(given_name__icontains=term) | Q(family_name__icontains=term) | Q(mrn__icontains=term)
-            )
+    if form.is_bound and not form.is_valid():
+        patients = patients.none()  # an unusable search lists no one, never everyone
+    for term in query.split():
+        patients = patients.filter(
+            UnicodeIContains(F("given_name"), term)
+            | UnicodeIContains(F("family_name"), term)
+            | UnicodeIContains(F("mrn"), term)
+        )
     page = Paginator(patients.order_by("family_name", "given_name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

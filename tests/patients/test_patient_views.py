@@ -66,6 +66,60 @@ class TestPatientList:
         assert "Person00" in first and "Person29" not in first
         assert "Person29" in second
 
+    @pytest.mark.parametrize(
+        ("query", "found"),
+        [
+            ("łukasz", "Wróbel"),
+            ("ŁUKASZ", "Wróbel"),
+            ("WRÓBEL", "Wróbel"),
+            ("wróbel", "Wróbel"),
+            ("ålund", "Ålund"),
+            ("ÅLUND", "Ålund"),
+            ("þórsson", "Þórsson"),
+            ("ÞÓRSSON", "Þórsson"),
+            ("Łukasz wRóBeL", "Wróbel"),
+        ],
+    )
+    def test_search_ignores_case_of_every_letter(self, client_for, clinician, clinic, query, found):
+        factories.make_patient(clinic=clinic, given_name="Łukasz", family_name="Wróbel")
+        factories.make_patient(clinic=clinic, given_name="Ingrid", family_name="Ålund")
+        factories.make_patient(clinic=clinic, given_name="Guðrún", family_name="Þórsson")
+        page = client_for(clinician).get(reverse("patients:list"), {"q": query})
+        listed = {patient.family_name for patient in page.context["page"].object_list}
+        assert listed == {found}
+
+    def test_search_treats_like_wildcards_literally(self, client_for, clinician, clinic):
+        factories.make_patient(clinic=clinic, family_name="Łukaszewicz")
+        client = client_for(clinician)
+        for query in ["%", "_", "ł%z"]:
+            assert list(client.get(reverse("patients:list"), {"q": query}).context["page"].object_list) == []
+
+    def test_too_long_search_lists_no_one_and_says_why(self, client_for, clinician, clinic):
+        factories.make_patient(clinic=clinic, family_name="Okafor")
+        response = client_for(clinician).get(reverse("patients:list"), {"q": "a" * 101})
+        assert response.status_code == 200
+        assert list(response.context["page"].object_list) == []
+        assert "Okafor" not in response.text
+        assert "Search for at most 100 characters" in response.text
+        assert "No patients yet." not in response.text
+
+    def test_search_of_100_characters_still_runs(self, client_for, clinician, clinic):
+        factories.make_patient(clinic=clinic, family_name="Okafor")
+        response = client_for(clinician).get(reverse("patients:list"), {"q": "x" * 100})
+        assert list(response.context["page"].object_list) == []
+        assert "No patients match" in response.text
+
+    @pytest.mark.parametrize("query", ["", "łukasz wróbel"])
+    def test_search_runs_a_fixed_number_of_queries(
+        self, client_for, clinician, clinic, django_assert_max_num_queries, query
+    ):
+        for i in range(30):
+            factories.make_patient(clinic=clinic, given_name="Łukasz", family_name=f"Wróbel{i:02d}")
+        client = client_for(clinician)
+        with django_assert_max_num_queries(11):
+            response = client.get(reverse("patients:list"), {"q": query})
+        assert response.context["page"].paginator.count == 30
+
     @pytest.mark.parametrize("count", [5, 50])
     def test_runs_a_fixed_number_of_queries(self, client_for, clinician, clinic, django_assert_max_num_queries, count):
         for i in range(count):
