@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from patients.fields import CleanTextMixin, parse_decimal
 
 from .rules import ScreeningOptions
-from .rules.drugs import ANTIDEPRESSANTS
+from .rules.drugs import ANTIDEPRESSANTS, drug_display, max_plausible_dose_mg
 from .rules.options import (
     B12Convention,
     FailureDefinition,
@@ -126,6 +126,7 @@ class ClinicOptionsForm(CleanTextMixin, forms.Form):
 
     def clean_min_dose_overrides(self) -> dict[str, float]:
         overrides: dict[str, float] = {}
+        first_line: dict[str, int] = {}
         for number, line in enumerate(self.cleaned_data["min_dose_overrides"].splitlines(), start=1):
             if not line.strip():
                 continue
@@ -143,12 +144,26 @@ class ClinicOptionsForm(CleanTextMixin, forms.Form):
                 raise ValidationError(
                     "Line %(line)s: the dose must be a number of mg/day.", code="invalid_dose", params={"line": number}
                 ) from error
-            if dose <= 0 or dose > Decimal("2000"):
+            if dose <= 0:
                 raise ValidationError(
-                    "Line %(line)s: the dose must be between 0 and 2000 mg/day.",
-                    code="invalid_dose",
-                    params={"line": number},
+                    "Line %(line)s: the dose must be above 0 mg/day.", code="invalid_dose", params={"line": number}
                 )
+            # Above the entry limit no recorded trial dose could reach the minimum: no trial would be adequate.
+            limit = Decimal(str(max_plausible_dose_mg(name)))
+            if dose > limit:
+                raise ValidationError(
+                    "Line %(line)s: %(dose)s mg/day is above the highest daily dose that can be recorded for "
+                    "%(drug)s (%(limit)s mg/day), so no trial could ever count as adequate.",
+                    code="dose_too_high",
+                    params={"line": number, "dose": _mg(dose), "drug": drug_display(name), "limit": _mg(limit)},
+                )
+            if name in first_line:
+                raise ValidationError(
+                    "Line %(line)s: %(drug)s is already given on line %(first)s; give each drug once.",
+                    code="duplicate_drug",
+                    params={"line": number, "drug": drug_display(name), "first": first_line[name]},
+                )
+            first_line[name] = number
             overrides[name] = float(dose)
         return overrides
 
@@ -156,6 +171,11 @@ class ClinicOptionsForm(CleanTextMixin, forms.Form):
         data = {name: self.cleaned_data[name] for name in CHOICES}
         data["min_dose_overrides"] = self.cleaned_data["min_dose_overrides"]
         return ScreeningOptions.from_dict(data).as_dict()
+
+
+def _mg(value: Decimal) -> str:
+    """Decimal("150.00") -> "150", never "1.5E+2"."""
+    return format(value.normalize(), "f")
 
 
 def _choice_value(value) -> str:

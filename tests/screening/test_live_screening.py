@@ -160,6 +160,62 @@ class TestClinicSettings:
         assert response.status_code == 200
         assert response.context["form"].has_error("min_dose_overrides", "unknown_drug")
 
+    @pytest.mark.parametrize(
+        ("overrides", "code", "message"),
+        [
+            ("sertraline = 0", "invalid_dose", "Line 1: the dose must be above 0 mg/day."),
+            (
+                "sertraline = 1500",
+                "dose_too_high",
+                "Line 1: 1500 mg/day is above the highest daily dose that can "
+                "be recorded for Sertraline (400 mg/day), so no trial could ever count as adequate.",
+            ),
+            ("venlafaxine = 150\nsertraline = 401", "dose_too_high", "(400 mg/day)"),
+            (
+                "sertraline = 100\n\nSertraline = 150",
+                "duplicate_drug",
+                "Line 3: Sertraline is already given on line 1; give each drug once.",
+            ),
+        ],
+        ids=["zero", "above-entry-limit", "just-above-entry-limit", "duplicate"],
+    )
+    def test_refuses_implausible_or_duplicate_dose_overrides(self, client_for, clinic, overrides, code, message):
+        admin = factories.make_user(clinic=clinic, role=roles.ADMINISTRATOR)
+        before = Clinic.objects.get(pk=clinic.pk).screening_options
+        response = client_for(admin).post(self.url(clinic), {**self.defaults(), "min_dose_overrides": overrides})
+        assert response.status_code == 200
+        form = response.context["form"]
+        assert form.has_error("min_dose_overrides", code)
+        assert any(message in error for error in form.errors["min_dose_overrides"])
+        assert Clinic.objects.get(pk=clinic.pk).screening_options == before
+
+    @pytest.mark.parametrize(
+        "overrides", ["sertraline = 400", "sertraline = 0.001", "sertraline = 100\nvenlafaxine = 150"]
+    )
+    def test_accepts_dose_overrides_up_to_the_entry_limit(self, client_for, clinic, overrides):
+        admin = factories.make_user(clinic=clinic, role=roles.ADMINISTRATOR)
+        response = client_for(admin).post(self.url(clinic), {**self.defaults(), "min_dose_overrides": overrides})
+        assert response.status_code == 302
+        saved = Clinic.objects.get(pk=clinic.pk).screening_options["min_dose_overrides"]
+        assert len(saved) == overrides.count("=")
+
+    @staticmethod
+    def defaults():
+        return {
+            "adequate_trial_weeks": "6",
+            "failure_definition": "lt25",
+            "homa_ir_cutoff": "2.5",
+            "tyg_cutoff": "8.5",
+            "tg_hdl": "overall_3.0",
+            "waist": "ethnicity_idf",
+            "b12": "default",
+            "ferritin": "default",
+            "vitamin_d": "default",
+            "testosterone_cutoff_ng_dl": "300",
+            "tsh_upper_limit": "4.5",
+            "epds_probable_cutoff": "13",
+        }
+
 
 def test_rule_catalogue_lists_every_rule(client_for, clinician):
     page = client_for(clinician).get(reverse("screening:catalogue")).text
