@@ -178,6 +178,13 @@ def _mg(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+def choice_label(name: str, value) -> str:
+    """The settings form's label for a stored option value; the value itself if no choice matches (an option
+    value no longer offered)."""
+    text = _choice_value(value)
+    return next((label for choice, label in CHOICES[name] if choice == text), text)
+
+
 def _choice_value(value) -> str:
     if isinstance(value, float) and value == int(value) and value >= 10:
         return str(int(value))

@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from django.utils.safestring import SafeString
 
 from .charts import TimelineSpan, TimelineTrial, treatment_timeline_svg
+from .forms import CHOICES, LABELS, choice_label
 from .models import FindingReview, ReviewState, Screening, ScreeningFinding
 from .rules import RULES, drugs
 from .rules.base import Rule
@@ -25,6 +26,12 @@ CATEGORY_LABELS = {
     Category.DATA_GAP: "Missing or overdue data",
     Category.TRD: "Treatment resistance",
 }
+
+
+def settings_used(options: dict) -> list[tuple[str, str]]:
+    """(label, chosen value) of each clinic convention a result was computed with, in the words and order of
+    the clinic settings form. The minimum-dose overrides are not listed here."""
+    return [(LABELS[name], choice_label(name, options[name])) for name in CHOICES if name in options]
 
 
 def rule_catalogue_groups() -> list[tuple[str, list[Rule]]]:

@@ -26,6 +26,7 @@ from .presenters import (
     reviewer_names,
     rule_catalogue_groups,
     screening_context,
+    settings_used,
     treatment_timeline,
 )
 from .review_forms import ReviewForm
@@ -142,6 +143,7 @@ def _print_context(request, screening, *, for_pdf: bool) -> dict:
             "age": screening.patient.age_on(screening.as_of),
             "phq9_scores": recorded_scores(screening.snapshot, "phq9"),
             "reviewers": reviewer_names(context["recorded_findings"]),
+            "settings_used": settings_used(screening.result.get("options", {})),
             "timeline_svg": treatment_timeline(screening.snapshot, screening.result, width=700),
         }
     )

@@ -296,6 +296,30 @@ class TestPrintAndPdf:
         assert "Signature" in page
         assert SummaryAccess.objects.filter(screening=screened, kind="print", user=clinician).count() == 1
 
+    def test_print_view_names_the_settings_used_in_the_settings_form_words(self, client_for, clinician, patient):
+        clinic = patient.clinic
+        clinic.screening_options = {"failure_definition": "lt50", "homa_ir_cutoff": 3.0, "adequate_trial_weeks": 4}
+        clinic.save(update_fields=["screening_options"])
+        factories.add_labs(patient, ("hba1c", "6.1", "%"), collected_on=today())
+        screening = services.record_screening(patient=patient, recorded_by=clinician)
+
+        page = " ".join(client_for(clinician).get(reverse("screening:print", args=[screening.code])).text.split())
+
+        settings_line = page[page.index("Settings used:") :].split("</p>")[0]
+        assert "Adequate trial duration: 4 weeks at an adequate dose (EU-PEARL / ATHF);" in settings_line
+        assert "Trial failure: Failure = improvement below 50 % (classic non-response);" in settings_line
+        assert "HOMA-IR cut-off: HOMA-IR ≥ 3.0;" in settings_line
+        assert "TG/HDL ratio: TG/HDL ≥ 3.0 for everyone (McLaughlin 2003; default);" in settings_line
+        assert "EPDS: EPDS ≥ 13 probable depression, 10-12 possible (default)." in settings_line
+        for internal in ("failure_definition", "lt50", "ethnicity_idf", "overall_3.0", "min_dose_overrides"):
+            assert internal not in settings_line, internal
+
+    def test_pdf_names_the_settings_used_in_words(self, screened, client_for, clinician):
+        response = client_for(clinician).get(reverse("screening:pdf", args=[screened.code]))
+        text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages).split())
+        assert "Trial failure: Failure = improvement below 25 % (EU-PEARL; default)" in text
+        assert "failure_definition" not in text
+
     def test_pdf_is_valid_and_contains_the_summary(self, screened, client_for, clinician, patient):
         response = client_for(clinician).get(reverse("screening:pdf", args=[screened.code]))
         assert response["Content-Type"] == "application/pdf"
