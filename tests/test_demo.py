@@ -75,6 +75,8 @@ SCENARIO_FINDINGS = {
 @pytest.fixture(autouse=True)
 def _no_chosen_password(monkeypatch):
     monkeypatch.delenv(demo.DEMO_PASSWORD_ENV, raising=False)
+    monkeypatch.delenv("HOST", raising=False)
+    monkeypatch.delenv("PORT", raising=False)
 
 
 def load(*args: str) -> str:
@@ -122,6 +124,44 @@ def test_creates_the_clinic_a_clinician_and_twelve_patients():
     assert membership.user.groups.filter(name=roles.CLINICIAN).exists()
     assert "http://127.0.0.1:8000/" in output
     assert "Username:  demo" in output
+
+
+def test_prints_the_address_run_sh_serves_on(monkeypatch):
+    monkeypatch.setenv("PORT", "8100")
+
+    output = load()
+
+    assert "Open http://127.0.0.1:8100/ and sign in with:" in output
+    assert ":8000" not in output
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "url"),
+    [
+        (None, None, "http://127.0.0.1:8000/"),
+        ("", "", "http://127.0.0.1:8000/"),
+        ("192.168.1.20", "8100", "http://192.168.1.20:8100/"),
+        ("0.0.0.0", "9000", "http://localhost:9000/"),  # noqa: S104 - an environment value, not a binding
+        ("::", None, "http://localhost:8000/"),
+        ("::1", "8100", "http://[::1]:8100/"),
+    ],
+)
+def test_site_url_follows_host_and_port_like_run_sh(monkeypatch, host, port, url):
+    from patients.management.commands.load_demo import site_url
+
+    for name, value in (("HOST", host), ("PORT", port)):
+        if value is not None:
+            monkeypatch.setenv(name, value)
+    assert site_url() == url
+
+
+def test_run_sh_serves_on_the_defaults_the_command_prints():
+    from pathlib import Path
+
+    from patients.management.commands.load_demo import DEFAULT_HOST, DEFAULT_PORT
+
+    script = (Path(__file__).parent.parent / "scripts" / "run.sh").read_text()
+    assert f'runserver "${{HOST:-{DEFAULT_HOST}}}:${{PORT:-{DEFAULT_PORT}}}"' in script
 
 
 def test_generated_password_is_printed_and_logs_in():

@@ -15,7 +15,21 @@ from django.utils import timezone
 
 from patients import demo
 
-SITE_URL = "http://127.0.0.1:8000/"
+#: The address ``scripts/run.sh`` serves on unless $HOST or $PORT say otherwise (the same defaults).
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = "8000"
+
+
+def site_url() -> str:
+    """The address to open: $HOST and $PORT as ``scripts/run.sh`` passes them to ``runserver``. A server
+    bound to every interface (0.0.0.0, ::) is opened on this machine as localhost."""
+    host = os.environ.get("HOST") or DEFAULT_HOST
+    port = os.environ.get("PORT") or DEFAULT_PORT
+    if host in ("0.0.0.0", "::", "[::]"):  # noqa: S104 - not a binding: names the wildcard runserver may get
+        host = "localhost"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{port}/"
 
 
 class Command(BaseCommand):
@@ -51,7 +65,7 @@ class Command(BaseCommand):
         write(f"  Patients:  {len(created)} created, {len(skipped)} already present (left unchanged)")
         write(f"  Dates are relative to {today.isoformat()}.")
         write("")
-        write(self.style.MIGRATE_HEADING(f"Open {SITE_URL} and sign in with:"))
+        write(self.style.MIGRATE_HEADING(f"Open {site_url()} and sign in with:"))
         write(f"  Username:  {demo.DEMO_USERNAME}")
         if password is not None:
             source = f" (from ${demo.DEMO_PASSWORD_ENV})" if chosen_password else ""
