@@ -165,6 +165,13 @@ class LabPanelForm(CleanTextMixin, forms.Form):
         value_field = f"{key}-value"
         reported = cleaned.get(value_field)
         if reported is None:
+            # Limits typed without a value would otherwise vanish unsaved. A value that failed to parse has
+            # its own error already.
+            limits = [cleaned.get(f"{key}-reference_low"), cleaned.get(f"{key}-reference_high")]
+            if any(limit is not None for limit in limits) and value_field not in self.errors:
+                self.add_error(
+                    value_field, ValidationError("Enter the value, or clear the limits.", code="limits_without_value")
+                )
             return None
         comparator, value = reported
         unit = cleaned.get(f"{key}-unit") or analyte.canonical_unit

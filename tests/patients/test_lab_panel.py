@@ -107,6 +107,45 @@ def test_refuses_future_collection_date(client_for, clinician, patient):
     assert response.context["form"].has_error("collected_on", "future_date")
 
 
+@pytest.mark.parametrize(
+    "limits",
+    [{"reference_low": "0.4"}, {"reference_high": "4.0"}, {"reference_low": "0.4", "reference_high": "4.0"}],
+    ids=["lower", "upper", "both"],
+)
+def test_reference_limits_without_a_value_are_an_error_on_that_row(client_for, clinician, patient, limits):
+    response = post_panel(client_for(clinician), patient, {"tsh": {"value": "", **limits}, "ferritin": "40"})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.has_error("tsh-value", "limits_without_value")
+    assert form.errors["tsh-value"] == ["Enter the value, or clear the limits."]
+    assert "Enter the value, or clear the limits." in response.text
+    assert not form.has_error("ferritin-value")
+    assert not LabResult.objects.exists()
+
+
+def test_only_limits_in_the_panel_is_a_row_error_not_an_empty_panel(client_for, clinician, patient):
+    response = post_panel(client_for(clinician), patient, {"tsh": {"reference_high": "4.0"}})
+    form = response.context["form"]
+    assert form.has_error("tsh-value", "limits_without_value")
+    assert not form.has_error("__all__", "empty_panel")
+
+
+def test_malformed_value_with_limits_gets_only_its_own_error(client_for, clinician, patient):
+    response = post_panel(client_for(clinician), patient, {"tsh": {"value": "4,5", "reference_high": "4.0"}})
+    form = response.context["form"]
+    assert form.has_error("tsh-value", "decimal_comma")
+    assert not form.has_error("tsh-value", "limits_without_value")
+
+
+def test_value_with_limits_is_saved_with_them(client_for, clinician, patient):
+    response = post_panel(
+        client_for(clinician), patient, {"tsh": {"value": "2.1", "reference_low": "0.4", "reference_high": "4.0"}}
+    )
+    assert response.status_code == 302
+    result = LabResult.objects.get(patient=patient)
+    assert (result.reference_low, result.reference_high) == (Decimal("0.4"), Decimal("4.0"))
+
+
 def test_empty_panel_is_refused(client_for, clinician, patient):
     response = post_panel(client_for(clinician), patient, {})
     assert response.context["form"].has_error("__all__", "empty_panel")
