@@ -322,7 +322,7 @@ class PsychotherapyForm(CourseDatesMixin, CleanTextMixin, forms.Form):
     )
     modality_other = forms.CharField(label="Other modality", required=False, max_length=100)
     approximate_sessions = WholeNumberField(
-        label="Approximate number of sessions", required=False, min_value=0, max_value=1000
+        label="Approximate number of sessions", required=False, min_value=1, max_value=1000
     )
     start = forms.DateField(label="Start date", required=False, widget=DateInput())
     end = forms.DateField(label="End date", required=False, widget=DateInput(), help_text="Leave blank if ongoing.")

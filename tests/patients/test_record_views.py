@@ -328,6 +328,7 @@ class TestPsychotherapy:
             ({"modality": ""}, "modality", "required"),
             ({"approximate_sessions": "-1"}, "approximate_sessions", "negative"),
             ({"approximate_sessions": "1001"}, "approximate_sessions", "above_maximum"),
+            ({"approximate_sessions": "0"}, "approximate_sessions", "below_minimum"),
             ({"approximate_sessions": "about 10"}, "approximate_sessions", "invalid_number"),
             ({"end": "2022-01-01"}, "end", "end_before_start"),
             ({"start": "2999-01-01", "end": ""}, "start", "future_date"),
@@ -339,6 +340,7 @@ class TestPsychotherapy:
             "no-modality",
             "negative-sessions",
             "too-many-sessions",
+            "zero-sessions",
             "sessions-text",
             "end-before-start",
             "future-start",
@@ -351,6 +353,12 @@ class TestPsychotherapy:
         assert response.status_code == 200
         assert response.context["form"].has_error(field, code)
         assert not PsychotherapyCourse.objects.exists()
+
+    @pytest.mark.parametrize(("typed", "stored"), [("1", 1), ("", None)], ids=["one-session", "not-given"])
+    def test_sessions_are_at_least_one_when_given(self, client_for, clinician, patient, typed, stored):
+        response = client_for(clinician).post(self.url(patient), self.valid(approximate_sessions=typed))
+        assert response.status_code == 302
+        assert PsychotherapyCourse.objects.get(patient=patient).approximate_sessions == stored
 
     def test_keeps_typed_values_on_error(self, client_for, clinician, patient):
         response = client_for(clinician).post(self.url(patient), self.valid(modality="other"))
