@@ -18,11 +18,12 @@ from django.core.exceptions import ValidationError
 _DECIMAL = re.compile(r"^\s*(?P<number>\d+(?:\.\d*)?|\.\d+)\s*$")
 _COMPARATOR = re.compile(r"^\s*(?P<comparator><=|>=|≤|≥|<|>)\s*(?P<rest>.*)$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
-# Bidirectional controls: embeddings and overrides (U+202A-U+202E), isolates (U+2066-U+2069) and the
-# left-to-right, right-to-left and Arabic letter marks (U+200E, U+200F, U+061C). Invisible, yet they reorder
-# how the text around them is displayed, so a name shown on screen or on the printed summary could read
-# differently from what is stored and searched.
-_BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+# Bidirectional embeddings and overrides (U+202A-U+202E) and isolates (U+2066-U+2069): invisible, yet they
+# reorder how the text after them is displayed, so a name shown on screen or on the printed summary could read
+# differently from what is stored and searched. The left-to-right, right-to-left and Arabic letter marks
+# (U+200E, U+200F, U+061C) are allowed: they only place neutral characters such as punctuation, and text pasted
+# from Hebrew or Arabic documents often holds them.
+_BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 
 
 def parse_decimal(text: str, *, allow_negative: bool = False) -> Decimal:
