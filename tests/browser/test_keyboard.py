@@ -166,14 +166,14 @@ def test_main_journey_with_the_keyboard_only(page, clinician):
     page.keyboard.press("Enter")
     expect(page.get_by_role("main").get_by_role("status").first).to_have_text("Lab report saved (1 result).")
 
-    # Record a screening, then acknowledge its first finding: the decision is a radio group, chosen with the
-    # arrow keys (it opens on "Re-open", the current state; the next choice round the group is "Acknowledge").
+    # Record a screening, then acknowledge its first finding: the decision is a radio group with nothing chosen
+    # for an open finding; Tab enters it on its first choice, "Acknowledge", and Space chooses it.
     tab_to(page, "Record screening")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Recorded screening of "))
-    tab_to(page, "Re-open", tag="input")
-    page.keyboard.press("ArrowRight")
-    assert focused(page)["name"] == "Acknowledge"
+    tab_to(page, "Acknowledge", tag="input")
+    page.keyboard.press("Space")
+    assert page.evaluate("document.activeElement.checked")
     save = tab_to(page, re.compile(r"^Save review of "))
     rule_id = save["name"].removeprefix("Save review of ")
     page.keyboard.press("Enter")
