@@ -108,6 +108,12 @@ class TestFilters:
     def test_by_patient_name_or_mrn(self, client_for, administrator, two_patients, q, expected):
         assert self.patients_shown(client_for(administrator).get(URL, {"q": q})) == expected
 
+    @pytest.mark.parametrize("q", ["łukasz", "ŁUKASZ", "wróbel", "WRÓBEL"])
+    def test_by_patient_name_ignores_the_case_of_every_letter(self, client_for, administrator, clinic, clinician, q):
+        wrobel = factories.make_patient(clinic=clinic, given_name="Łukasz", family_name="Wróbel")
+        viewed(wrobel, clinician)
+        assert self.patients_shown(client_for(administrator).get(URL, {"q": q})) == {"Wróbel"}
+
     def test_by_user(self, client_for, administrator, two_patients):
         response = client_for(administrator).get(URL, {"user": "casey", "action": AuditEntry.Action.ACCESS})
         assert self.patients_shown(response) == {"Okafor"}  # the clinician is Casey Doctor
