@@ -23,10 +23,12 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from patients import services as patient_services
+from patients.fields import normalise_text
 from patients.models import (
     Ancestry,
     Clinic,
@@ -248,6 +250,11 @@ def _resolve_patient(plan: FhirPlan) -> None:
         plan.errors.append(f"{where}.identifier: the MRN is longer than 64 characters.")
     if not data.given_name or not data.family_name:
         plan.errors.append(f"{where}.name: a given and a family name are needed to register the patient.")
+    for part, name in (("given", data.given_name), ("family", data.family_name)):
+        try:
+            normalise_text(name)  # the checks a typed name passes: no control or text-direction characters
+        except ValidationError as error:
+            plan.errors.append(f"{where}.name: the {part} name is refused. {error.messages[0]}")
     if data.birth_date is None:
         plan.errors.append(f"{where}.birthDate: a full birth date is needed to register the patient.")
     if data.sex is None:

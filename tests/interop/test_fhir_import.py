@@ -213,6 +213,14 @@ class TestClinicImport:
         plan = services.plan_fhir_import(clinic=clinic, content=json.dumps(ex.ehr_bundle("12345")))
         assert not plan.can_commit and "birth date" in plan.errors[0]
 
+    def test_a_name_with_a_text_direction_override_is_not_registered(self, clinic):
+        bundle = ex.ehr_bundle("N3")
+        resource = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+        resource["name"] = [{"family": "\u202eevil", "given": ["Ann"]}]
+        plan = services.plan_fhir_import(clinic=clinic, content=json.dumps(bundle))
+        assert not plan.can_commit
+        assert "the family name is refused. Remove the invisible text-direction characters" in plan.errors[0]
+
     def test_patient_without_sex_at_birth_cannot_be_registered(self, clinic):
         plan = services.plan_fhir_import(clinic=clinic, content=json.dumps(ex.ehr_bundle("N2", gender="unknown")))
         assert not plan.can_commit and "sex at birth" in plan.errors[0]
