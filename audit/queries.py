@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from dataclasses import dataclass
-from functools import reduce
 
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from patients.access import clinics_for
 from patients.models import Patient
-from patients.search import UnicodeIContains
+from patients.search import any_contains
 
 from .models import AuditEntry
 
@@ -44,9 +42,9 @@ def filter_entries(
     if patient is not None:
         entries = entries.filter(patient=patient)
     for term in q.split():
-        entries = entries.filter(_any_contains(term, "patient__mrn", "patient__given_name", "patient__family_name"))
+        entries = entries.filter(any_contains(term, "patient__mrn", "patient__given_name", "patient__family_name"))
     for term in user.split():
-        entries = entries.filter(_any_contains(term, "actor__username", "actor__first_name", "actor__last_name"))
+        entries = entries.filter(any_contains(term, "actor__username", "actor__first_name", "actor__last_name"))
     # Bounds as instants rather than a __date lookup, so the timestamp index serves the range.
     if start is not None:
         entries = entries.filter(timestamp__gte=_start_of(start))
@@ -55,11 +53,6 @@ def filter_entries(
     if action is not None:
         entries = entries.filter(action=action)
     return entries
-
-
-def _any_contains(term: str, *fields: str):
-    """Any of ``fields`` contains ``term``, ignoring the case of every letter (on SQLite too)."""
-    return reduce(operator.or_, (UnicodeIContains(F(field), term) for field in fields))
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -184,8 +184,7 @@ def worklist(scope: Scope, filters: WorklistFilters) -> QuerySet:
     """One row (a dict) per patient with open findings in their latest recorded screening that match the
     filters: ``screening_id``, ``open_count`` (matching open findings), ``top_rank`` (the most severe of them:
     0 = a safety finding, then important, consider, info), and the sort keys ``family_name``, ``given_name``
-    and ``recorded_at``. One query; load the
-    page's screenings with :func:`row_details`.
+    and ``recorded_at``. One query; load the page's screenings with :func:`row_details`.
 
     ``clinician`` is who recorded that screening; ``new_data_only`` keeps patients with data saved after it
     (see :func:`screening.queries.data_saved_since`).

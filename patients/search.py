@@ -8,7 +8,10 @@ lower-cased column with the lower-cased term.
 
 from __future__ import annotations
 
-from django.db.models import CharField, Func
+import operator
+from functools import reduce
+
+from django.db.models import CharField, F, Func, Q
 from django.db.models.lookups import Contains, IContains
 
 
@@ -36,3 +39,8 @@ class UnicodeIContains(IContains):
 
     def as_sqlite(self, compiler, connection):
         return Contains(UnicodeLower(self.lhs), _unicode_lower(self.rhs)).as_sql(compiler, connection)
+
+
+def any_contains(term: str, *fields: str) -> Q:
+    """Any of ``fields`` contains ``term``, ignoring the case of every letter (on SQLite too)."""
+    return reduce(operator.or_, (UnicodeIContains(F(field), term) for field in fields))

@@ -26,7 +26,7 @@ from .models import (
     ScreeningFinding,
     SummaryAccess,
 )
-from .queries import latest_screenings, with_new_data_flag
+from .queries import current_review_state, latest_screenings, with_new_data_flag
 from .rules import ScreeningOptions, ScreeningResult, evaluate
 from .rules.json_io import snapshot_to_dict
 from .rules.snapshot import Snapshot
@@ -346,8 +346,7 @@ def review_finding(
 
 
 def _current_state(finding: ScreeningFinding) -> str:
-    newest = finding.reviews.order_by("-reviewed_at", "-pk").values_list("state", flat=True).first()
-    return newest or ReviewState.OPEN
+    return ScreeningFinding.objects.filter(pk=finding.pk).values_list(current_review_state(), flat=True).get()
 
 
 def log_summary_access(*, screening: Screening, user, kind: str) -> SummaryAccess:

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -19,7 +18,7 @@ from ..access import clinics_for, get_patient_for_user, patients_for
 from ..concurrency import StaleEditError, save_versioned
 from ..forms import IntakeForm, PatientForm, PatientSearchForm
 from ..models import Patient
-from ..search import UnicodeIContains
+from ..search import any_contains
 
 PAGE_SIZE = 25
 
@@ -33,11 +32,7 @@ def patient_list(request):
     if form.is_bound and not form.is_valid():
         patients = patients.none()  # an unusable search lists no one, never everyone
     for term in query.split():
-        patients = patients.filter(
-            UnicodeIContains(F("given_name"), term)
-            | UnicodeIContains(F("family_name"), term)
-            | UnicodeIContains(F("mrn"), term)
-        )
+        patients = patients.filter(any_contains(term, "given_name", "family_name", "mrn"))
     page = Paginator(patients.order_by("family_name", "given_name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -154,7 +154,7 @@ class TrdAssessment:
     msm: Msm | None = None
     msm_note: str = ""
     thase_rush_stage: int = 0
-    mgh: Mgh | None = None  # None without a failed adequate trial of at least 6 weeks (MGH_NOT_APPLICABLE)
+    mgh: Mgh | None = None  # None without a failed adequate trial of at least 6 weeks (not applicable)
 
 
 @dataclass(frozen=True, slots=True)

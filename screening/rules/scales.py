@@ -43,12 +43,6 @@ def item_score(score: ScaleScore, item: int) -> int | None:
     return score.items[item - 1]
 
 
-def latest_with_items(scores: Iterable[ScaleScore], as_of: dt.date) -> ScaleScore | None:
-    """The most recent administration on or before ``as_of`` that has item answers (any age)."""
-    itemised = [s for s in scores_up_to(scores, as_of) if s.has_items]
-    return itemised[-1] if itemised else None
-
-
 def phq9_band(total: int) -> str:
     """Kroenke 2001: 0-4 none/minimal, 5-9 mild, 10-14 moderate, 15-19 moderately severe, 20-27 severe."""
     for low, band in PHQ9_BANDS:

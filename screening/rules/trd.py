@@ -33,7 +33,6 @@ from .scales import (
     EPDS_SELF_HARM_ITEM,
     PHQ9_SELF_HARM_ITEM,
     item_score,
-    latest_with_items,
     scores_up_to,
 )
 from .snapshot import Adherence, EctCourse, Laterality, Outcome, ScaleScore, Severity, Snapshot, Trial
@@ -83,7 +82,6 @@ MGH_POINTS_PER_TRIAL = 1.0
 MGH_POINTS_PER_OPTIMISATION = 0.5
 MGH_POINTS_PER_AUGMENTATION = 0.5
 MGH_POINTS_FOR_ECT = 3.0
-MGH_NOT_APPLICABLE = "not applicable: no failed adequate antidepressant trial of at least 6 weeks"
 
 
 def msm_duration(months: int) -> tuple[str, int]:
@@ -739,13 +737,13 @@ def _check_self_harm_item(rule: Rule, ctx: Context):
     values: list[UsedValue] = []
     seen_any = False
     for name, item, scores in instruments:
-        latest = latest_with_items(scores, ctx.as_of)
-        if latest is None:
+        itemised = [s for s in scores_up_to(scores, ctx.as_of) if s.has_items]
+        if not itemised:
             described.append(f"no {name} with item answers recorded")
             continue
         seen_any = True
-        recent = [s for s in scores_up_to(scores, ctx.as_of) if s.has_items and s.date >= oldest and s is not latest]
-        for score in (*recent, latest):
+        *earlier, latest = itemised
+        for score in (*(s for s in earlier if s.date >= oldest), latest):
             answer = item_score(score, item)
             if answer is None:
                 if score is latest:
@@ -821,7 +819,10 @@ HORM_05 = Rule(
     ),
     thresholds=(SELF_HARM_ITEM_POSITIVE, SCORE_FRESHNESS_DAYS),
     check=_check_self_harm_item,
-    inputs="latest PHQ-9 item 9 and latest EPDS item 10 with item answers (any age)",
+    inputs=(
+        "PHQ-9 item 9 and EPDS item 10: the latest administration with item answers (any age) and those of the "
+        "last 30 days"
+    ),
 )
 
 RULES: tuple[Rule, ...] = (HORM_04A, HORM_04B, HORM_05, TRD_01, TRD_02, TRD_03, TRD_04)

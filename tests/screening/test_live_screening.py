@@ -131,18 +131,9 @@ class TestClinicSettings:
     def test_administrator_changes_conventions_and_results_record_them(self, client_for, clinic, patient):
         admin = factories.make_user(clinic=clinic, role=roles.ADMINISTRATOR)
         data = {
+            **self.defaults(),
             "adequate_trial_weeks": "4",
-            "failure_definition": "lt25",
             "homa_ir_cutoff": "3.0",
-            "tyg_cutoff": "8.5",
-            "tg_hdl": "overall_3.0",
-            "waist": "ethnicity_idf",
-            "b12": "default",
-            "ferritin": "default",
-            "vitamin_d": "default",
-            "testosterone_cutoff_ng_dl": "300",
-            "tsh_upper_limit": "4.5",
-            "epds_probable_cutoff": "13",
             "min_dose_overrides": "venlafaxine = 150",
         }
         response = client_for(admin).post(self.url(clinic), data)
